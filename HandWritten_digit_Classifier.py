@@ -63,7 +63,7 @@ DIGIT_BOX = 20             # MNIST digits fit a 20x20 box inside the 28x28 field
 MAX_WORKING_SIDE = 512     # photos are reduced to this first; a digit needs no more
 DENOISE_MIN_SIDE = 56      # median-filter only images large enough to keep their strokes
 MIN_INK_CONTRAST = 40      # gray levels between paper and ink below which we see no digit
-INK_FLOOR = 0.15           # ink levels below this (after stretching) are paper noise
+NOISE_FLOOR_SIGMAS = 5     # ink fainter than this many paper-noise deviations is paper
 
 
 class UserError(Exception):
@@ -546,7 +546,9 @@ def normalise_digit(image):
     if contrast < MIN_INK_CONTRAST:
         raise ValueError("no digit found: the image is blank or has almost no contrast")
     ink = np.clip((levels - paper) / contrast, 0, 1)
-    ink[ink < INK_FLOOR] = 0
+    # Paper grain sets the floor: a clean MNIST-style image keeps all its ink, a noisy
+    # photo loses only what is within a few standard deviations of its paper's noise.
+    ink[ink <= NOISE_FLOOR_SIGMAS * np.std(border) / contrast] = 0
     rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
     scale = DIGIT_BOX / max(ink.shape)
