@@ -36,8 +36,8 @@ CLASS_NAMES = [str(digit) for digit in range(NUM_CLASSES)]
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_SEED = 42
 RECIPE_EPOCHS = {"seed": 20, "improved": 30}
-# Steps run per call into TensorFlow; at 1 (Keras' default) Python overhead dominates
-# this small network (see benchmarks/bench_training.py).
+# Training steps per call into TensorFlow (Keras' default is 1): fewer round trips through
+# Python. A small gain on this CPU; reading the images once is the big one (README, Performance).
 STEPS_PER_EXECUTION = 25
 DRY_RUN_BATCHES = 4
 SAMPLE_GRID = (4, 6)

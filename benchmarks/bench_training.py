@@ -1,0 +1,202 @@
+"""Time the original generator-fed training loop against the project's array-fed one.
+
+Both train the seed model on the same data, with the same seed, batch size and epochs. The
+original passes flow_from_directory iterators straight to fit(), so every epoch decodes every
+PNG again in Python and runs one step per call into TensorFlow; the project reads each split
+through ImageDataGenerator once into arrays and runs STEPS_PER_EXECUTION steps per call.
+Each measurement runs in its own process (so peak memory is its own), alternating the two
+paths round by round so that a busy machine slows both alike; round k uses seed + k for both
+paths, so the accuracy comparison spans several seeds. Then the whole default command is
+timed once, start to files written.
+
+    python benchmarks/bench_training.py [--epochs 20] [--rounds 3] [--json results.json]
+"""
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "HandWritten_digit_Classifier.py"
+PATHS = {"generator": "seed's generator-fed loop", "arrays": "project's array-fed loop"}
+INFERENCE_BATCH_SIZES = (1, 1000)
+
+
+def parse_args(argv=None):
+    """Read the benchmark's flags."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=20, help="epochs per training run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each path, alternated")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the first round")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--child", choices=sorted(PATHS), help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def epoch_timer(keras):
+    """A callback that records the wall-clock seconds of each epoch."""
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.started)
+    return EpochTimer()
+
+
+def generator_fed_run(classifier, keras, dataset, epochs, seed):
+    """The original: fit() on flow_from_directory iterators, one step per call."""
+    def flow(split, shuffle):
+        return keras.preprocessing.image.ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
+            dataset[split][0], target_size=classifier.IMAGE_SIZE, color_mode="grayscale",
+            class_mode="categorical", batch_size=classifier.DEFAULT_BATCH_SIZE, shuffle=shuffle,
+            seed=seed)
+    train, test = flow("train", True), flow("test", False)
+    model = classifier.build_seed_model(keras)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    timer = epoch_timer(keras)
+    started = time.perf_counter()
+    model.fit(train, epochs=epochs, validation_data=test, callbacks=[timer], verbose=0)
+    fit_seconds = time.perf_counter() - started
+    test_loss, test_accuracy = model.evaluate(test, verbose=0)
+    return {"fit_seconds": fit_seconds, "epoch_seconds": timer.seconds, "train_images": train.samples,
+            "test_accuracy": test_accuracy, "test_loss": test_loss}
+
+
+def array_fed_run(classifier, keras, dataset, epochs, seed):
+    """The project: arrays read once, several steps per call; then inference speed."""
+    started = time.perf_counter()
+    train = classifier.load_split(keras, *dataset["train"])
+    test = classifier.load_split(keras, *dataset["test"])
+    load_seconds = time.perf_counter() - started
+    model = classifier.compile_model(keras, "seed", epochs, steps_per_epoch=None)
+    timer = epoch_timer(keras)
+    started = time.perf_counter()
+    model.fit(*train, batch_size=classifier.DEFAULT_BATCH_SIZE, epochs=epochs, validation_data=test,
+              shuffle=True, callbacks=[timer], verbose=0)
+    fit_seconds = time.perf_counter() - started
+    test_loss, test_accuracy = model.evaluate(*test, verbose=0)
+    return {"fit_seconds": fit_seconds, "epoch_seconds": timer.seconds, "load_seconds": load_seconds,
+            "train_images": len(train[0]), "test_accuracy": test_accuracy, "test_loss": test_loss,
+            "inference_images_per_second": inference_speed(model, test[0])}
+
+
+def inference_speed(model, images):
+    """model.predict images per second on the given images, per batch size, after a warm-up."""
+    speeds = {}
+    for batch_size in INFERENCE_BATCH_SIZES:
+        model.predict(images[:batch_size], batch_size=batch_size, verbose=0)
+        started = time.perf_counter()
+        model.predict(images, batch_size=batch_size, verbose=0)
+        speeds[str(batch_size)] = len(images) / (time.perf_counter() - started)
+    return speeds
+
+
+def child(path, epochs, seed):
+    """Run one measurement in this process and print it as JSON."""
+    sys.path.insert(0, str(REPO))
+    import HandWritten_digit_Classifier as classifier
+
+    keras = classifier.import_keras()
+    classifier.seed_everything(keras, seed)
+    dataset = classifier.check_dataset(classifier.DEFAULT_DATA_DIR, strict=False)
+    run = generator_fed_run if path == "generator" else array_fed_run
+    result = run(classifier, keras, dataset, epochs, seed)
+    result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(path, epochs, seed):
+    """Run one measurement in a fresh process; return its figures."""
+    command = [sys.executable, __file__, "--child", path, "--epochs", str(epochs), "--seed", str(seed)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def time_default_command():
+    """Wall-clock seconds of `python HandWritten_digit_Classifier.py`, start to files written."""
+    with tempfile.TemporaryDirectory() as output_dir:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(SCRIPT), "--output-dir", output_dir],
+                       capture_output=True, check=True)
+        return time.perf_counter() - started
+
+
+def summarise(runs, epochs):
+    """Average each path's rounds into the figures the table shows."""
+    summary = {}
+    for path, results in runs.items():
+        fit = [result["fit_seconds"] for result in results]
+        summary[path] = {
+            "fit_seconds": statistics.mean(fit), "fit_seconds_runs": fit,
+            "epoch_seconds_median": statistics.median(
+                second for result in results for second in result["epoch_seconds"]),
+            "images_per_second": results[0]["train_images"] * epochs / statistics.mean(fit),
+            "peak_memory_mb": max(result["peak_memory_mb"] for result in results),
+            "test_accuracy": [result["test_accuracy"] for result in results],
+            "test_loss": [result["test_loss"] for result in results],
+        }
+    summary["arrays"]["inference_images_per_second"] = runs["arrays"][-1]["inference_images_per_second"]
+    summary["arrays"]["load_seconds"] = statistics.mean(r["load_seconds"] for r in runs["arrays"])
+    summary["speed_up"] = summary["generator"]["fit_seconds"] / summary["arrays"]["fit_seconds"]
+    summary["accuracy_difference_points"] = 100 * (
+        statistics.mean(summary["arrays"]["test_accuracy"]) -
+        statistics.mean(summary["generator"]["test_accuracy"]))
+    return summary
+
+
+def print_table(summary, args):
+    """Print the figures as a Markdown table."""
+    seeds = ", ".join(str(args.seed + round_number) for round_number in range(args.rounds))
+    print(f"\n{args.epochs} epochs, {args.rounds} round(s) per path, seeds {seeds}\n")
+    print("| path | fit seconds | s per epoch (median) | train images/s | peak memory MB "
+          "| test accuracy | test loss |")
+    print("|---|---|---|---|---|---|---|")
+    for path, label in PATHS.items():
+        row = summary[path]
+        print(f"| {label} | {row['fit_seconds']:.1f} | {row['epoch_seconds_median']:.2f} | "
+              f"{row['images_per_second']:,.0f} | {row['peak_memory_mb']:,.0f} | "
+              f"{' / '.join(f'{value:.4f}' for value in row['test_accuracy'])} | "
+              f"{' / '.join(f'{value:.4f}' for value in row['test_loss'])} |")
+    arrays = summary["arrays"]
+    print(f"\nFit-time speed-up: {summary['speed_up']:.2f}x; mean test accuracy difference "
+          f"{summary['accuracy_difference_points']:+.2f} points (arrays minus generator, same seeds).")
+    print(f"Reading both splits into arrays once: {arrays['load_seconds']:.1f} s.")
+    print("Inference, model.predict on the 1,000 test images: " + ", ".join(
+        f"batch {size}: {speed:,.0f} images/s"
+        for size, speed in arrays["inference_images_per_second"].items()))
+    print(f"Whole default command, start to files written: {summary['default_command_seconds']:.1f} s.")
+
+
+def main(argv=None):
+    """Alternate the two paths, time the default command, and report."""
+    args = parse_args(argv)
+    if args.child:
+        return child(args.child, args.epochs, args.seed)
+    runs = {path: [] for path in PATHS}
+    for round_number in range(args.rounds):
+        order = list(PATHS) if round_number % 2 == 0 else list(PATHS)[::-1]
+        for path in order:
+            print(f"round {round_number + 1}: {PATHS[path]} ...", flush=True)
+            runs[path].append(measure(path, args.epochs, args.seed + round_number))
+    summary = summarise(runs, args.epochs)
+    print("timing the default command ...", flush=True)
+    summary["default_command_seconds"] = time_default_command()
+    print_table(summary, args)
+    if args.json:
+        args.json.write_text(json.dumps({"epochs": args.epochs, "rounds": args.rounds,
+                                         "seed": args.seed, **summary}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
