@@ -72,15 +72,17 @@ class UserError(Exception):
 
 # ---------------------------------------------------------------- command line
 
-def positive_int(text):
-    """Parse a whole number greater than zero (for argparse)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number(minimum):
+    """Return an argparse type that accepts whole numbers of at least minimum."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
 
 
 def build_parser():
@@ -93,11 +95,11 @@ def build_parser():
     parser.add_argument("--recipe", choices=sorted(RECIPE_EPOCHS), default="seed",
                         help="'seed' is the original model and training; 'improved' adds "
                              "augmentation, batch normalisation, dropout and a cosine schedule")
-    parser.add_argument("--epochs", type=positive_int, default=None,
+    parser.add_argument("--epochs", type=whole_number(1), default=None,
                         help="training epochs (default: 20 for seed, 30 for improved)")
-    parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE,
+    parser.add_argument("--batch-size", type=whole_number(1), default=DEFAULT_BATCH_SIZE,
                         help="images per training step")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=whole_number(0), default=DEFAULT_SEED,
                         help="random seed; the same seed on the same machine gives the same results")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR,
                         help="where the model, figures and metrics are written")
@@ -688,6 +690,8 @@ def main(argv=None):
     """Check the inputs, train, evaluate and write the outputs (or --predict); return exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.predict and (args.model or args.json or args.save_preprocessed):
+        parser.error("--model, --json and --save-preprocessed go with --predict")
     try:
         if args.predict:
             return predict_images(args)

@@ -130,6 +130,9 @@ def test_the_data_folder_is_never_written(messy_run):
     (["--batch-size", "-4"], "--batch-size"),
     (["--epochs", "ten"], "--epochs"),
     (["--recipe", "fancy"], "--recipe"),
+    (["--seed", "-1"], "--seed"),
+    (["--json"], "go with --predict"),
+    (["--predict"], "--predict"),
 ])
 def test_bad_flags_are_usage_errors(args, flag):
     assert_one_line_error(run_before_training(*args), 2, flag)

@@ -87,3 +87,11 @@ def test_dry_run_writes_nothing(tiny_dataset, tmp_path, capsys):
                             "--dry-run"]) == 0
     assert "Dry run finished" in capsys.readouterr().out
     assert list(output_dir.iterdir()) == []
+
+
+def test_tensorboard_logs_are_written_under_the_output_folder(tiny_dataset, tmp_path):
+    output_dir = tmp_path / "outputs"
+    assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(output_dir),
+                            "--epochs", "1", "--tensorboard"]) == 0
+    assert list((output_dir / "tensorboard").glob("*/train/events.out.tfevents.*"))
+    assert list((output_dir / "tensorboard").glob("*/validation/events.out.tfevents.*"))
