@@ -16,12 +16,14 @@ Works offline: the dataset is committed beside this script.
 """
 
 import argparse
+import importlib.util
 import json
 import logging
 import os
 import sys
 import tempfile
 import time
+from collections import namedtuple
 from pathlib import Path
 
 SCRIPT_DIR = Path(__file__).resolve().parent
@@ -42,6 +44,7 @@ STEPS_PER_EXECUTION = 25
 DRY_RUN_BATCHES = 4
 SAMPLE_GRID = (4, 6)
 MAX_WRONG_SAMPLES = 8
+REPORT_OPTIONS = dict(labels=range(NUM_CLASSES), target_names=CLASS_NAMES, zero_division=0)
 
 # The improved recipe: each choice is explained in README.md ("Two recipes").
 AUGMENT_ROTATION = 10 / 360   # fraction of a full turn: +-10 degrees
@@ -362,13 +365,17 @@ def train_model(keras, model, train, test, epochs, batch_size, callbacks):
     return history.history, time.perf_counter() - started
 
 
+Evaluation = namedtuple("Evaluation", "loss accuracy probabilities true_digits predicted_digits")
+
+
 def evaluate_model(model, test_images, test_labels):
-    """Return test loss, test accuracy, predicted probabilities and true digits."""
+    """Return the test loss and accuracy, and every test image's probabilities and digits."""
     import numpy as np
 
     test_loss, test_accuracy = model.evaluate(test_images, test_labels, verbose=0)
     probabilities = model.predict(test_images, verbose=0)
-    return test_loss, test_accuracy, probabilities, np.argmax(test_labels, axis=1)
+    return Evaluation(test_loss, test_accuracy, probabilities, np.argmax(test_labels, axis=1),
+                      np.argmax(probabilities, axis=1))
 
 
 # ---------------------------------------------------------------- outputs
@@ -401,6 +408,12 @@ def save_model_checked(keras, model, path, test_images):
     write_atomically(path, save_and_reload)
 
 
+def save_figure(figure, path):
+    """Lay out a figure and save it as a PNG, atomically."""
+    figure.tight_layout()
+    write_atomically(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
+
+
 def plot_confusion_matrix(true_digits, predicted_digits, test_accuracy, path):
     """Draw scikit-learn's confusion matrix as an annotated seaborn heatmap."""
     import matplotlib.pyplot as plt
@@ -415,9 +428,7 @@ def plot_confusion_matrix(true_digits, predicted_digits, test_accuracy, path):
     axes.set_ylabel("True digit")
     axes.set_title(f"Confusion matrix: test accuracy {test_accuracy:.4f} "
                    f"({len(true_digits):,} test images)")
-    figure.tight_layout()
-    write_atomically(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
-    return figure
+    save_figure(figure, path)
 
 
 def choose_samples(true_digits, predicted_digits, count, seed):
@@ -458,9 +469,7 @@ def plot_sample_predictions(test_images, true_digits, probabilities, seed, path)
     errors = int(np.sum(true_digits != predicted_digits))
     figure.suptitle(f"Sample test predictions: red = wrong ({errors} of {len(true_digits):,} "
                     "test images are wrong)")
-    figure.tight_layout()
-    write_atomically(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
-    return figure
+    save_figure(figure, path)
 
 
 def plot_training_history(history, path):
@@ -481,9 +490,7 @@ def plot_training_history(history, path):
         axes.set_title(f"{label} per epoch")
         axes.grid(alpha=0.3)
         axes.legend()
-    figure.tight_layout()
-    write_atomically(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
-    return figure
+    save_figure(figure, path)
 
 
 def write_text(path, text):
@@ -491,13 +498,17 @@ def write_text(path, text):
     write_atomically(path, lambda temporary: Path(temporary).write_text(text))
 
 
-def build_metrics(args, epochs, counts, train_seconds, test_loss, test_accuracy, report):
+def build_metrics(args, epochs, counts, train_seconds, evaluation):
     """Collect what a run measured, for metrics.json."""
     import keras
     import tensorflow as tf
+    from sklearn.metrics import classification_report
 
+    report = classification_report(evaluation.true_digits, evaluation.predicted_digits,
+                                   output_dict=True, **REPORT_OPTIONS)
     return {
-        "recipe": args.recipe, "test_accuracy": float(test_accuracy), "test_loss": float(test_loss),
+        "recipe": args.recipe, "test_accuracy": float(evaluation.accuracy),
+        "test_loss": float(evaluation.loss),
         "epochs": epochs, "batch_size": args.batch_size, "seed": args.seed,
         "train_images": counts[0], "test_images": counts[1],
         "train_seconds": round(train_seconds, 2),
@@ -713,6 +724,8 @@ def train_and_report(parser, args):
     if args.batch_size > train_count:
         parser.error(f"argument --batch-size: {args.batch_size} is larger than the training set "
                      f"({train_count} images)")
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise UserError("--tensorboard needs the tensorboard package: pip install -r requirements.txt")
     output_dir = prepare_output_dir(args.output_dir)
 
     keras = import_keras()
@@ -732,50 +745,47 @@ def train_and_report(parser, args):
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
         history, train_seconds = train_model(keras, model, train, test, epochs, args.batch_size,
                                              callbacks)
-        test_loss, test_accuracy, probabilities, true_digits = evaluate_model(model, *test)
-        print(f"Test accuracy: {test_accuracy:.4f}")
-        print(f"Test loss: {test_loss:.4f}")
+        evaluation = evaluate_model(model, *test)
+        print(f"Test accuracy: {evaluation.accuracy:.4f}")
+        print(f"Test loss: {evaluation.loss:.4f}")
         print(f"Training took {train_seconds:.1f} s ({train_seconds / epochs:.2f} s per epoch)")
         if args.dry_run:
             print("Dry run finished: data, model and training work. Nothing was written.")
             return 0
-        write_outputs(keras, args, output_dir, model, history, train_seconds, test,
-                      (test_loss, test_accuracy, probabilities, true_digits),
-                      Path(scratch) / "history.csv", (len(train[0]), len(test[0])), epochs)
-    if args.show:
-        import matplotlib.pyplot as plt
-        plt.show()
+        metrics = build_metrics(args, epochs, (len(train[0]), len(test[0])), train_seconds,
+                                evaluation)
+        write_outputs(keras, args, output_dir, model, test[0], history, evaluation, metrics,
+                      Path(scratch) / "history.csv")
     return 0
 
 
-def write_outputs(keras, args, output_dir, model, history, train_seconds, test, evaluation,
-                  history_csv, counts, epochs):
+def write_outputs(keras, args, output_dir, model, test_images, history, evaluation, metrics,
+                  history_csv):
     """Write the model, figures, metrics and reports, each atomically, and list them."""
     import matplotlib
-    import numpy as np
     from sklearn.metrics import classification_report
 
     if not args.show:
         matplotlib.use("Agg")
-    test_loss, test_accuracy, probabilities, true_digits = evaluation
-    predicted_digits = np.argmax(probabilities, axis=1)
-    save_model_checked(keras, model, output_dir / MODEL_FILE, test[0])
+    import matplotlib.pyplot as plt  # only once the backend is chosen
+    save_model_checked(keras, model, output_dir / MODEL_FILE, test_images)
     write_atomically(output_dir / NATIVE_MODEL_FILE, model.save)
-    plot_confusion_matrix(true_digits, predicted_digits, test_accuracy,
+    plot_confusion_matrix(evaluation.true_digits, evaluation.predicted_digits, evaluation.accuracy,
                           output_dir / "confusion_matrix.png")
-    plot_sample_predictions(test[0], true_digits, probabilities, args.seed,
+    plot_sample_predictions(test_images, evaluation.true_digits, evaluation.probabilities, args.seed,
                             output_dir / "sample_predictions.png")
     plot_training_history(history, output_dir / "training_history.png")
-    report_kwargs = dict(labels=range(NUM_CLASSES), target_names=CLASS_NAMES, zero_division=0)
     write_text(output_dir / "classification_report.txt",
-               classification_report(true_digits, predicted_digits, digits=4, **report_kwargs))
-    report = classification_report(true_digits, predicted_digits, output_dict=True, **report_kwargs)
-    metrics = build_metrics(args, epochs, counts, train_seconds, test_loss, test_accuracy, report)
+               classification_report(evaluation.true_digits, evaluation.predicted_digits,
+                                     digits=4, **REPORT_OPTIONS))
     write_text(output_dir / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     os.replace(history_csv, output_dir / "history.csv")
     print(f"Wrote {MODEL_FILE}, {NATIVE_MODEL_FILE}, confusion_matrix.png, sample_predictions.png, "
           f"training_history.png, metrics.json, history.csv and classification_report.txt "
           f"to {output_dir}/")
+    if args.show:
+        plt.show()
+    plt.close("all")
 
 
 if __name__ == "__main__":
