@@ -434,15 +434,19 @@ def plot_confusion_matrix(true_digits, predicted_digits, test_accuracy, path):
 
 
 def choose_samples(true_digits, predicted_digits, count, seed):
-    """Pick test images to show: up to MAX_WRONG_SAMPLES wrong ones, then correct ones."""
+    """Pick test images to show: up to MAX_WRONG_SAMPLES wrong ones, then correct ones of each digit."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    wrong = np.flatnonzero(true_digits != predicted_digits)
-    right = np.flatnonzero(true_digits == predicted_digits)
-    wrong = rng.permutation(wrong)[:min(MAX_WRONG_SAMPLES, count)]
-    right = rng.permutation(right)[:count - len(wrong)]
-    return np.concatenate([wrong, right]).astype(int)
+    wrong = rng.permutation(np.flatnonzero(true_digits != predicted_digits))[:MAX_WRONG_SAMPLES]
+    right = rng.permutation(np.flatnonzero(true_digits == predicted_digits))
+    # Rank each correct image within its digit, so the grid shows every digit before repeating one.
+    rank_in_digit = np.zeros(len(right), dtype=int)
+    for digit in range(NUM_CLASSES):
+        of_digit = true_digits[right] == digit
+        rank_in_digit[of_digit] = np.arange(of_digit.sum())
+    right = right[np.argsort(rank_in_digit, kind="stable")][:count - len(wrong)]
+    return np.concatenate([wrong, right[np.argsort(true_digits[right], kind="stable")]]).astype(int)
 
 
 def plot_sample_predictions(test_images, true_digits, probabilities, seed, path):

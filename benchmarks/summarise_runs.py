@@ -1,0 +1,47 @@
+"""Summarise several runs' metrics.json files as one Markdown table row per recipe.
+
+    for seed in 42 43 44; do
+        python HandWritten_digit_Classifier.py --seed $seed --output-dir runs/seed-$seed
+    done
+    python benchmarks/summarise_runs.py runs/*/metrics.json
+
+Prints, per recipe, the mean and standard deviation of test accuracy, test loss and training
+seconds over the runs given, and which seeds they were.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+COLUMNS = ("test_accuracy", "test_loss", "train_seconds")
+
+
+def mean_and_deviation(values, digits):
+    """Format values as 'mean ± sample standard deviation'."""
+    deviation = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.{digits}f} ± {deviation:.{digits}f}"
+
+
+def main(argv=None):
+    """Read the metrics files and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("metrics", nargs="+", type=Path, help="metrics.json files of finished runs")
+    args = parser.parse_args(argv)
+    runs = {}
+    for path in args.metrics:
+        metrics = json.loads(path.read_text())
+        runs.setdefault(metrics["recipe"], []).append(metrics)
+    print("| recipe | epochs | seeds | test accuracy | test loss | training seconds |")
+    print("|---|---|---|---|---|---|")
+    for recipe, metrics in runs.items():
+        seeds = ", ".join(str(run["seed"]) for run in metrics)
+        epochs = ", ".join(sorted({str(run["epochs"]) for run in metrics}))
+        accuracy, loss, seconds = (mean_and_deviation([run[column] for run in metrics], digits)
+                                   for column, digits in zip(COLUMNS, (4, 4, 0)))
+        print(f"| `{recipe}` | {epochs} | {seeds} | {accuracy} | {loss} | {seconds} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
