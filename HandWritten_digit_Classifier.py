@@ -52,8 +52,6 @@ AUGMENT_SHIFT = 0.1           # fraction of the image size
 AUGMENT_ZOOM = 0.1
 IMPROVED_LEARNING_RATE = 1e-3
 IMPROVED_DROPOUT = 0.4
-# The improved model keeps an exponential moving average of its weights (Adam's use_ema,
-# momentum 0.99) and ends with those: an average over the last few hundred steps.
 
 # The extensions flow_from_directory reads; other files in a class folder are ignored.
 TRAINING_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
@@ -93,21 +91,24 @@ def whole_number(minimum):
 def build_parser():
     """Describe every flag, with its default."""
     parser = argparse.ArgumentParser(
-        description="Train a CNN on Reduced MNIST, or recognise digits in your own images.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        description="Train a CNN on Reduced MNIST, or recognise digits in your own images.")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                        help="dataset folder holding train/<digit>/ and test/<digit>/")
+                        help="dataset folder holding train/<digit>/ and test/<digit>/ "
+                             "(default: reduced_mnist/ beside this script)")
     parser.add_argument("--recipe", choices=sorted(RECIPE_EPOCHS), default="seed",
                         help="'seed' is the original model and training; 'improved' adds "
-                             "augmentation, batch normalisation, dropout and a cosine schedule")
+                             "augmentation, batch normalisation, dropout, a cosine schedule and "
+                             "weight averaging (default: %(default)s)")
     parser.add_argument("--epochs", type=whole_number(1), default=None,
                         help="training epochs (default: 20 for seed, 30 for improved)")
     parser.add_argument("--batch-size", type=whole_number(1), default=DEFAULT_BATCH_SIZE,
-                        help="images per training step")
+                        help="images per training step (default: %(default)s)")
     parser.add_argument("--seed", type=whole_number(0), default=DEFAULT_SEED,
-                        help="random seed; the same seed on the same machine gives the same results")
+                        help="random seed; the same seed on the same machine gives the same "
+                             "results (default: %(default)s)")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR,
-                        help="where the model, figures and metrics are written")
+                        help="where the model, figures and metrics are written "
+                             "(default: %(default)s/)")
     parser.add_argument("--strict", action="store_true",
                         help="refuse to train when an image is unreadable, instead of skipping it")
     parser.add_argument("--tensorboard", action="store_true",
@@ -293,8 +294,8 @@ def load_split(keras, split_dir, images, unreadable):
     finally:
         if mirror is not None:
             mirror.cleanup()
-    return (np.concatenate([images for images, _ in arrays]),
-            np.concatenate([labels for _, labels in arrays]))
+    return (np.concatenate([batch_images for batch_images, _ in arrays]),
+            np.concatenate([batch_labels for _, batch_labels in arrays]))
 
 
 # ---------------------------------------------------------------- model
@@ -350,6 +351,8 @@ def compile_model(keras, recipe, epochs, steps_per_epoch):
         model = build_improved_model(keras)
         learning_rate = keras.optimizers.schedules.CosineDecay(
             IMPROVED_LEARNING_RATE, decay_steps=epochs * steps_per_epoch)
+    # The improved model also keeps an exponential moving average of its weights (momentum
+    # 0.99: roughly the last hundred steps) and ends training with those averaged weights.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, use_ema=recipe == "improved"),
                   loss="categorical_crossentropy", metrics=["accuracy"],
                   steps_per_execution=STEPS_PER_EXECUTION)
@@ -617,6 +620,8 @@ def read_digit(path):
             return normalise_digit(image)
     except UnidentifiedImageError:
         raise ValueError("not an image file (format not recognised)") from None
+    except Image.DecompressionBombError:
+        raise ValueError("image is too large to open safely (over 178 megapixels)") from None
     except (OSError, SyntaxError) as error:
         raise ValueError(f"image is truncated or corrupt ({error})") from None
 
@@ -693,7 +698,7 @@ def predict_images(args):
     used_names = set()
     for path, digit, problem in results:
         if problem:
-            print(format_failure(path, problem, args.json), flush=True)
+            print(format_failure(path, problem, args.json))
             continue
         print(format_prediction(path, next(probabilities), args.json))
         if args.save_preprocessed:
