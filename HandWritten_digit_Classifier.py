@@ -398,11 +398,9 @@ def write_atomically(path, write):
         raise
 
 
-def save_model_checked(keras, model, path, test_images):
-    """Save the model, reload the file and check it predicts the same before it replaces path."""
+def save_model_checked(keras, model, path, test_images, expected):
+    """Save the model, reload the file and check it predicts `expected` before it replaces path."""
     import numpy as np
-
-    expected = model.predict(test_images, verbose=0)
 
     def save_and_reload(temporary):
         model.save(temporary)
@@ -781,7 +779,7 @@ def write_outputs(keras, args, output_dir, model, test_images, history, evaluati
     if not args.show:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # only once the backend is chosen
-    save_model_checked(keras, model, output_dir / MODEL_FILE, test_images)
+    save_model_checked(keras, model, output_dir / MODEL_FILE, test_images, evaluation.probabilities)
     write_atomically(output_dir / NATIVE_MODEL_FILE, model.save)
     plot_confusion_matrix(evaluation.true_digits, evaluation.predicted_digits, evaluation.accuracy,
                           output_dir / "confusion_matrix.png")
