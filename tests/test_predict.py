@@ -118,6 +118,13 @@ def sixteen_bit(image):
     return Image.fromarray(np.asarray(image, dtype=np.uint16) * 257)
 
 
+def big_photo(image):
+    """The digit on 12 megapixels of gray paper, off centre, in colour."""
+    paper = Image.new("L", (4000, 3000), 215)
+    paper.paste(image.resize((1800, 1800)), (1300, 500))
+    return paper.convert("RGB")
+
+
 def transparent(image):
     """Ink on a fully transparent background, as drawing apps export it."""
     ink = Image.new("RGBA", image.size, (20, 20, 120, 255))
@@ -135,9 +142,7 @@ def transparent(image):
     ("transparent.png", transparent),
     ("sixteen-bit.png", sixteen_bit),
     ("tiny-8x8.png", lambda image: image.resize((8, 8), Image.Resampling.LANCZOS)),
-    ("photo-4000x3000.jpg", lambda image: Image.new("L", (4000, 3000), 215).__class__.paste(
-        canvas := Image.new("L", (4000, 3000), 215), image.resize((1800, 1800)), (1300, 500))
-        or canvas.convert("RGB")),
+    ("photo-4000x3000.jpg", big_photo),
 ])
 def test_formats_and_sizes_are_read_and_recognised(trained_model, clear_seven, tmp_path, name, make):
     path = tmp_path / name
