@@ -30,33 +30,46 @@ def assert_one_line_error(result, status, *fragments):
         assert fragment in lines[0], lines[0]
 
 
-def run_before_training(*args):
-    return run_script(*args, without_tensorflow=True)
+EARLIER_MODEL = b"the model from an earlier run"
+
+
+def run_before_training(tmp_path, *args):
+    """Run with TensorFlow unimportable and an earlier run's model in the output folder,
+    and check that the model is still there, unchanged, with nothing beside it."""
+    earlier = tmp_path / "earlier-outputs"
+    earlier.mkdir(exist_ok=True)
+    (earlier / classifier.MODEL_FILE).write_bytes(EARLIER_MODEL)
+    if "--output-dir" not in args:
+        args = (*args, "--output-dir", earlier)
+    result = run_script(*args, without_tensorflow=True)
+    assert [path.name for path in earlier.iterdir()] == [classifier.MODEL_FILE]
+    assert (earlier / classifier.MODEL_FILE).read_bytes() == EARLIER_MODEL
+    return result
 
 
 # ---------------------------------------------------------------- the data folder
 
 def test_missing_data_dir(tmp_path):
-    result = run_before_training("--data-dir", tmp_path / "nowhere")
+    result = run_before_training(tmp_path, "--data-dir", tmp_path / "nowhere")
     assert_one_line_error(result, 1, str(tmp_path / "nowhere"), "does not exist", "--data-dir")
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_data_dir_without_a_split(tiny_dataset, split):
     shutil.rmtree(tiny_dataset / split)
-    result = run_before_training("--data-dir", tiny_dataset)
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset)
     assert_one_line_error(result, 1, f"has no {split}/ folder")
 
 
 def test_class_folders_differ_between_train_and_test(tiny_dataset):
     shutil.rmtree(tiny_dataset / "test" / "7")
-    result = run_before_training("--data-dir", tiny_dataset)
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset)
     assert_one_line_error(result, 1, str(tiny_dataset / "test"), "no folder for digit(s) 7")
 
 
 def test_class_folders_that_are_not_digits(tiny_dataset):
     (tiny_dataset / "train" / "7").rename(tiny_dataset / "train" / "seven")
-    result = run_before_training("--data-dir", tiny_dataset)
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset)
     assert_one_line_error(result, 1, "'seven'", "named 0 to 9")
 
 
@@ -64,14 +77,14 @@ def test_empty_class_folder(tiny_dataset):
     for image in (tiny_dataset / "train" / "3").iterdir():
         image.unlink()
     (tiny_dataset / "train" / "3" / "notes.txt").write_text("no images here")
-    result = run_before_training("--data-dir", tiny_dataset)
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset)
     assert_one_line_error(result, 1, str(tiny_dataset / "train"), "no readable images for digit(s) 3")
 
 
 def test_unreadable_image_with_strict_is_refused(tiny_dataset):
     truncated = tiny_dataset / "train" / "5" / "half.png"
     truncated.write_bytes(next((tiny_dataset / "train" / "5").glob("*.png")).read_bytes()[:60])
-    result = run_before_training("--data-dir", tiny_dataset, "--strict")
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset, "--strict")
     assert_one_line_error(result, 1, "1 unreadable image(s)", str(truncated), "--strict")
 
 
@@ -134,17 +147,17 @@ def test_the_data_folder_is_never_written(messy_run):
     (["--json"], "go with --predict"),
     (["--predict"], "--predict"),
 ])
-def test_bad_flags_are_usage_errors(args, flag):
-    assert_one_line_error(run_before_training(*args), 2, flag)
+def test_bad_flags_are_usage_errors(tmp_path, args, flag):
+    assert_one_line_error(run_before_training(tmp_path, *args), 2, flag)
 
 
 def test_batch_size_larger_than_the_training_set(tiny_dataset):
-    result = run_before_training("--data-dir", tiny_dataset, "--batch-size", "41")
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset, "--batch-size", "41")
     assert_one_line_error(result, 2, "--batch-size", "41 is larger than the training set (40 images)")
 
 
-def test_help_lists_every_flag_with_its_default():
-    result = run_before_training("--help")
+def test_help_lists_every_flag_with_its_default(tmp_path):
+    result = run_before_training(tmp_path, "--help")
     assert result.returncode == 0
     for flag in ("--data-dir", "--epochs", "--batch-size", "--seed", "--output-dir", "--recipe",
                  "--dry-run", "--show", "--tensorboard", "--strict", "--predict", "--model"):
@@ -157,7 +170,8 @@ def test_help_lists_every_flag_with_its_default():
 def test_output_folder_that_cannot_be_created(tiny_dataset, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    result = run_before_training("--data-dir", tiny_dataset, "--output-dir", blocker / "outputs")
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset,
+                                 "--output-dir", blocker / "outputs")
     assert_one_line_error(result, 1, "cannot write to output folder", str(blocker / "outputs"))
 
 
@@ -166,13 +180,14 @@ def test_output_folder_that_cannot_be_created(tiny_dataset, tmp_path):
 def test_output_folder_that_cannot_be_written(tiny_dataset, tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    result = run_before_training("--data-dir", tiny_dataset, "--output-dir", locked)
+    result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset,
+                                 "--output-dir", locked)
     assert_one_line_error(result, 1, "cannot write to output folder", str(locked))
 
 
 def test_a_failed_write_leaves_the_earlier_file_intact(tmp_path):
     earlier = tmp_path / "mnist_cnn_model.h5"
-    earlier.write_bytes(b"the model from an earlier run")
+    earlier.write_bytes(EARLIER_MODEL)
 
     def half_write(temporary):
         with open(temporary, "wb") as handle:
@@ -181,14 +196,14 @@ def test_a_failed_write_leaves_the_earlier_file_intact(tmp_path):
 
     with pytest.raises(OSError):
         classifier.write_atomically(earlier, half_write)
-    assert earlier.read_bytes() == b"the model from an earlier run"
+    assert earlier.read_bytes() == EARLIER_MODEL
     assert [path.name for path in tmp_path.iterdir()] == ["mnist_cnn_model.h5"]
 
 
 def test_ctrl_c_during_training_stops_cleanly(tiny_dataset, tmp_path):
     output_dir = tmp_path / "outputs"
     output_dir.mkdir()
-    (output_dir / classifier.MODEL_FILE).write_bytes(b"the model from an earlier run")
+    (output_dir / classifier.MODEL_FILE).write_bytes(EARLIER_MODEL)
     process = subprocess.Popen(
         [sys.executable, str(SCRIPT), "--data-dir", str(tiny_dataset), "--output-dir",
          str(output_dir), "--epochs", "100000"],
@@ -204,5 +219,5 @@ def test_ctrl_c_during_training_stops_cleanly(tiny_dataset, tmp_path):
     assert stderr.strip().splitlines() == [
         "Interrupted: stopped before finishing; earlier outputs are untouched and nothing "
         "half-written was left."]
-    assert (output_dir / classifier.MODEL_FILE).read_bytes() == b"the model from an earlier run"
+    assert (output_dir / classifier.MODEL_FILE).read_bytes() == EARLIER_MODEL
     assert [path.name for path in output_dir.iterdir()] == [classifier.MODEL_FILE]

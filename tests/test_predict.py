@@ -51,7 +51,8 @@ def make_user_like(pixels, rng):
     width, height = ink.width + int(rng.integers(10, 200)), ink.height + int(rng.integers(10, 200))
     paper = Image.new("L", (width, height), int(rng.integers(170, 235)))
     left, top = int(rng.integers(0, width - ink.width)), int(rng.integers(0, height - ink.height))
-    paper.paste(ink, (left, top), mask=Image.fromarray(pixels).resize(ink.size, Image.Resampling.BICUBIC))
+    coverage = Image.fromarray(pixels).resize(ink.size, Image.Resampling.BICUBIC)
+    paper.paste(ink, (left, top), mask=coverage)
     noisy = np.asarray(paper, dtype=np.float32) + rng.normal(0, 8, (height, width))
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
