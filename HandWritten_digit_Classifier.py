@@ -450,12 +450,13 @@ def choose_samples(true_digits, predicted_digits, count, seed):
     return np.concatenate([wrong, right[np.argsort(true_digits[right], kind="stable")]]).astype(int)
 
 
-def plot_sample_predictions(test_images, true_digits, probabilities, seed, path):
+def plot_sample_predictions(test_images, evaluation, seed, path):
     """Draw a grid of test images titled with true and predicted digit; wrong ones in red."""
     import matplotlib.pyplot as plt
     import numpy as np
 
-    predicted_digits = np.argmax(probabilities, axis=1)
+    true_digits, predicted_digits = evaluation.true_digits, evaluation.predicted_digits
+    probabilities = evaluation.probabilities
     rows, columns = SAMPLE_GRID
     chosen = choose_samples(true_digits, predicted_digits, rows * columns, seed)
     figure, grid = plt.subplots(rows, columns, figsize=(columns * 1.7, rows * 1.9))
@@ -783,8 +784,7 @@ def write_outputs(keras, args, output_dir, model, test_images, history, evaluati
     write_atomically(output_dir / NATIVE_MODEL_FILE, model.save)
     plot_confusion_matrix(evaluation.true_digits, evaluation.predicted_digits, evaluation.accuracy,
                           output_dir / "confusion_matrix.png")
-    plot_sample_predictions(test_images, evaluation.true_digits, evaluation.probabilities, args.seed,
-                            output_dir / "sample_predictions.png")
+    plot_sample_predictions(test_images, evaluation, args.seed, output_dir / "sample_predictions.png")
     plot_training_history(history, output_dir / "training_history.png")
     write_text(output_dir / "classification_report.txt",
                classification_report(evaluation.true_digits, evaluation.predicted_digits,

@@ -19,19 +19,23 @@ def keras():
 
 
 @pytest.fixture(scope="module")
-def test_split(keras):
+def dataset():
+    """The committed dataset, checked once for the whole module."""
+    return classifier.check_dataset(DATASET, strict=False)
+
+
+@pytest.fixture(scope="module")
+def test_split(keras, dataset):
     """The committed test split as (images, true digits, file paths)."""
-    dataset = classifier.check_dataset(DATASET, strict=False)
     images, labels = classifier.load_split(keras, *dataset["test"])
     paths = [path for digit in classifier.CLASS_NAMES for path in dataset["test"][1][digit]]
     return images, labels.argmax(axis=1), paths
 
 
 @pytest.fixture(scope="module")
-def trained_model(keras, tmp_path_factory):
+def trained_model(keras, dataset, tmp_path_factory):
     """The seed model trained a few epochs on the training split, saved as .h5."""
     classifier.seed_everything(keras, 0)
-    dataset = classifier.check_dataset(DATASET, strict=False)
     train = classifier.load_split(keras, *dataset["train"])
     model = classifier.compile_model(keras, "seed", TRAIN_EPOCHS, steps_per_epoch=125)
     model.fit(*train, batch_size=32, epochs=TRAIN_EPOCHS, verbose=0)
