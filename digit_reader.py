@@ -1,0 +1,450 @@
+"""Find the digits in an image file and put each in the 28x28 form of an MNIST digit.
+
+No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
+
+1. Open: decode the file, turn it upright (EXIF), flatten transparency onto white, and shrink
+   it so that its shorter side is at most WORKING_SIDE pixels (a row of digits keeps its length).
+2. Paper: decide whether the paper is lighter than the ink (photos, scans, drawings) or darker
+   (MNIST itself), split the pixels into paper and ink with Otsu's threshold, and fit a plane
+   to each colour channel of the paper pixels alone, leaving out the soft edges of strokes.
+   However much of the image the ink covers (a tight crop), it cannot pull that estimate, and
+   light falling off to one side and coloured paper drop out with the plane.
+3. Ink: each pixel's colour distance from the paper towards the ink, relative to how far the
+   light there lets ink go, scaled so that full ink is 1. Whatever is within a few standard
+   deviations of the paper's own grain becomes 0.
+4. Digits: connected pieces of ink; pieces that overlap much left to right, or sit one above
+   the other, are one digit (the detached top stroke of a 5); specks, dots and dashes much
+   smaller than the digits are dropped; the digits are ordered left to right.
+5. MNIST form: strokes much thinner than MNIST's are widened, the digit is scaled so that its
+   longest side is 20 pixels and pasted into a 28x28 field with its centre of mass at the
+   centre: white ink on black, floats in [0, 1].
+
+    from digit_reader import read_digits
+    for found in read_digits("photo.jpg"):
+        found.pixels   # 28x28 float32 array, 0 = paper, 1 = ink
+        found.box      # Box(x, y, width, height) in the upright image's pixels
+
+Anything that stops an image from being read raises ReaderError (ImageTooLargeError for too
+many pixels), with a short reason; nothing else escapes.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff", ".gif", ".webp")
+FIELD_SIZE = 28             # the MNIST field
+DIGIT_BOX = 20              # MNIST digits fit a 20x20 box inside the field
+WORKING_SIDE = 128          # images are shrunk so their shorter side is at most this: a digit
+MAX_WORKING_LENGTH = 768    # needs far fewer pixels; the longer side is kept to this at most
+DENOISE_MIN_SIDE = 56       # denoise only images large enough to keep their strokes
+MIN_INK_CONTRAST = 40       # gray levels between paper and ink below which we see no digit
+NOISE_FLOOR_SIGMAS = 5      # ink fainter than this many paper-noise deviations is paper
+SPECK_FRACTION = 0.05       # pieces with less ink than this share of the largest are specks
+MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the tallest are dots or dashes,
+MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the most inky are specks
+MIN_DIGIT_SIDE = 4          # pixels: anything smaller is too small to be read as a digit
+MAX_PIECES = 64             # pieces of ink considered, the inkiest first
+MERGE_OVERLAP = 0.5         # pieces overlapping left to right by this share belong together,
+STACKED_OVERLAP = 0.2       # as do pieces above one another (sharing at most this share of height)
+DARK_PAPER_BORDER_SHARE = 0.97  # dark paper must fill this share of the border (MNIST: all)
+# Stroke width in px once the digit is 20 px: MNIST's training digits measure 2.2 to 4.2 (5th
+# to 95th percentile), median 2.9. Thinner strokes, such as a mouse drawing's, would fade
+# away when scaled down, so they are widened to TARGET_STROKE first.
+MIN_STROKE = 2.0
+TARGET_STROKE = 2.9
+MAX_THICKEN_SIDE = 128      # pieces longer than this are reduced before their strokes are widened
+MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's plane
+MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a plane
+SURFACE_FITS = 3            # fits of the plane, each without the pixels the last found inky
+TRIM_SIGMAS = 3             # pixels this many grain deviations towards the ink are not paper
+OTSU_BINS = 256
+# Modes whose values are not 8-bit: scaled to 0-255 before anything else.
+WIDE_MODES = {"I": 257.0, "I;16": 257.0, "I;16B": 257.0, "I;16L": 257.0, "I;16N": 257.0, "F": 1.0}
+ACCEPTED_MODES = {"1", "L", "P", "RGB", "RGBA", "RGBX", "RGBa", "LA", "PA", "CMYK", "YCbCr",
+                  "LAB", "HSV", *WIDE_MODES}
+ORIENTATION_TAG = 0x0112
+TRANSPOSED_ORIENTATIONS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+class ReaderError(ValueError):
+    """An image that cannot be read as digits; the message says why, in a few words."""
+
+
+class ImageTooLargeError(ReaderError):
+    """An image with more pixels than it is safe to decode."""
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in an image's pixels: left, top, width, height."""
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class FoundDigit:
+    """One digit found in an image: its 28x28 MNIST-form pixels and where it was."""
+    pixels: np.ndarray
+    box: Box
+
+
+@dataclass(frozen=True)
+class Ink:
+    """An image's ink: strength in [0, 1] per pixel, and the pixels that are surely ink."""
+    strength: np.ndarray
+    core: np.ndarray
+
+
+# ---------------------------------------------------------------- 1. open
+
+def open_image(source, max_pixels=None, reduce=True):
+    """Open an image (a path or a binary file object) and decode it, a large JPEG at a fraction of
+    its size unless reduce is false; return it with its upright size at full resolution. Images
+    over max_pixels (default: Pillow's limit) are refused."""
+    max_pixels = max_pixels or 2 * Image.MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns from half its limit on; below the limit we read such images, shrunk.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source)
+            if image.width * image.height > max_pixels:
+                raise Image.DecompressionBombError
+            size = upright_size(image)
+            if reduce:  # JPEG: decoding at 1/2 to 1/8 of full size is much faster
+                image.draft(None, (WORKING_SIDE, WORKING_SIDE))
+            image.load()
+        return image, size
+    except UnidentifiedImageError:
+        raise ReaderError("not an image file (format not recognised)") from None
+    except Image.DecompressionBombError:
+        raise ImageTooLargeError(f"image is too large to read safely (over {max_pixels / 1e6:.0f} "
+                                 "megapixels)") from None
+    except Exception as error:  # Pillow's decoders raise many types for a damaged file
+        raise ReaderError(f"image is truncated or corrupt ({error or type(error).__name__})") from None
+
+
+def upright_size(image):
+    """The image's size as a viewer shows it, after its EXIF orientation."""
+    orientation = image.getexif().get(ORIENTATION_TAG, 1)
+    return image.size[::-1] if orientation in TRANSPOSED_ORIENTATIONS else image.size
+
+
+def to_levels(image):
+    """Return the upright image as float gray or RGB levels 0-255 (H x W x 1 or 3), working size."""
+    if image.mode not in ACCEPTED_MODES:
+        raise ReaderError(f"unsupported image mode {image.mode}")
+    image = ImageOps.exif_transpose(image)
+    if image.mode in WIDE_MODES:
+        # 16-bit scans and float images: Pillow's convert("L") would clip them, so scale instead.
+        values = np.asarray(image, dtype=np.float32) / WIDE_MODES[image.mode]
+        image = Image.fromarray(np.clip(values, 0, 255).astype(np.float32), mode="F")
+    elif image.mode in ("RGBA", "RGBa", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    else:
+        image = image.convert("L" if image.mode in ("1", "L") else "RGB")
+    scale = min(WORKING_SIDE / min(image.size), MAX_WORKING_LENGTH / max(image.size))
+    if scale < 1:
+        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                             Image.Resampling.BOX)
+    levels = np.asarray(image, dtype=np.float32)
+    levels = levels[..., None] if levels.ndim == 2 else levels
+    if levels.shape[-1] == 3 and np.array_equal(levels[..., 0], levels[..., 1]) \
+            and np.array_equal(levels[..., 0], levels[..., 2]):
+        levels = levels[..., :1]  # gray saved as RGB: one channel is enough
+    return median_of_three(median_of_three(levels, 0), 1) if min(image.size) >= DENOISE_MIN_SIDE else levels
+
+
+def median_of_three(levels, axis):
+    """Each pixel replaced by the median of itself and its two neighbours along an axis (the
+    edges keep their own). Once down and once across, it removes grain and specks nearly as a
+    3x3 median does, at a fraction of the cost."""
+    moved = np.moveaxis(levels, axis, 0)
+    median = moved.copy()
+    before, middle, after = moved[:-2], moved[1:-1], moved[2:]
+    median[1:-1] = np.maximum(np.minimum(before, middle), np.minimum(np.maximum(before, middle), after))
+    return np.moveaxis(median, 0, axis)
+
+
+# ---------------------------------------------------------------- 2. paper
+
+def otsu_threshold(values):
+    """Otsu's threshold: the level that best splits values into two classes (256 bins)."""
+    top = max(float(values.max()), 1e-6)
+    counts = np.bincount(np.minimum((values.ravel() * (OTSU_BINS / top)).astype(np.int32),
+                                    OTSU_BINS - 1), minlength=OTSU_BINS)
+    centres = (np.arange(OTSU_BINS) + 0.5) * (top / OTSU_BINS)
+    weight_low = np.cumsum(counts)
+    weight_high = weight_low[-1] - weight_low
+    sum_low = np.cumsum(counts * centres)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_low = sum_low / weight_low
+        mean_high = (sum_low[-1] - sum_low) / weight_high
+        between = weight_low * weight_high * (mean_low - mean_high) ** 2
+    return (np.argmax(np.nan_to_num(between, nan=-1)) + 1) * (top / OTSU_BINS)
+
+
+def distance_from(levels, paper):
+    """Per-pixel colour distance from the paper, in gray levels."""
+    return np.linalg.norm(levels - paper, axis=-1) / np.sqrt(levels.shape[-1])
+
+
+def paper_is_light(gray):
+    """Whether the paper is lighter than the ink: true for photos and scans, false for MNIST."""
+    dark = gray <= otsu_threshold(gray)
+    border = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
+    # Dark paper only when it surrounds the ink and covers most of the image: ink that touches
+    # the border, as in a tight crop, is read the way photos and scans are, dark on light.
+    return not (border.mean() >= DARK_PAPER_BORDER_SHARE and dark.mean() >= 0.5)
+
+
+def grain(towards_ink):
+    """The paper's noise (a standard deviation), from the pixels beyond the paper level, away
+    from the ink, where no ink can reach; a half-normal's median is 0.6745 deviations."""
+    beyond = towards_ink[towards_ink < 0]
+    return float(np.median(-beyond)) / 0.6745 if beyond.size else 0.0
+
+
+def fit_paper_plane(levels, gray, paper_mask, ink_sign, within_paper):
+    """Fit each channel's paper level as a plane over the image (light falling off to one side),
+    from paper pixels.
+
+    Pixels the fit finds pulled towards the ink (the soft edges of strokes) are left out and
+    the fit repeated, so that only clean paper decides its level.
+    """
+    rows, columns = np.nonzero(paper_mask)
+    if len(rows) < MIN_SURFACE_SAMPLES:  # too little paper for a plane: one level
+        return np.median(levels[paper_mask] if len(rows) else levels.reshape(-1, levels.shape[-1]), axis=0)
+    step = max(1, len(rows) // MAX_SURFACE_SAMPLES)
+    rows, columns = rows[::step], columns[::step]
+    terms = np.stack([np.ones(len(rows)), columns, rows], axis=-1).astype(np.float32)
+    samples, sample_gray = levels[rows, columns], gray[rows, columns]
+    clean = np.ones(len(rows), dtype=bool)
+    for _ in range(SURFACE_FITS):
+        coefficients, *_ = np.linalg.lstsq(terms[clean], samples[clean], rcond=None)
+        towards_ink = ink_sign * ((terms @ coefficients).mean(axis=-1) - sample_gray)
+        clean = towards_ink <= max(TRIM_SIGMAS * grain(towards_ink), 1.0)
+    height, width = gray.shape
+    surface = (coefficients[0] + np.arange(width, dtype=np.float32)[None, :, None] * coefficients[1]
+               + np.arange(height, dtype=np.float32)[:, None, None] * coefficients[2])
+    if not within_paper:
+        return surface.astype(np.float32)
+    # Where paper is scarce (a tight crop) the plane is extrapolated: keep it within the
+    # levels that clean paper really has.
+    low, high = np.percentile(samples[clean], [1, 99], axis=0)
+    return np.clip(surface, low, high).astype(np.float32)
+
+
+def ink_side_distance(levels, gray, paper, ink_sign):
+    """Each pixel's colour distance from the paper where it lies towards the ink, else 0; and
+    the signed gray-level step towards the ink."""
+    paper_gray = np.broadcast_to(paper, levels.shape).mean(axis=-1)
+    towards_ink = ink_sign * (paper_gray - gray)
+    return np.where(towards_ink > 0, distance_from(levels, paper), 0), towards_ink, paper_gray
+
+
+def find_paper(levels, gray, ink_sign):
+    """Return the paper's level at every pixel (H x W x C), fitted to the paper pixels alone."""
+    paper_mask = (gray > otsu_threshold(gray)) == (ink_sign > 0)
+    paper = fit_paper_plane(levels, gray, paper_mask, ink_sign, within_paper=False)
+    # A second pass recovers paper that strong shading first put with the ink.
+    distance, *_ = ink_side_distance(levels, gray, paper, ink_sign)
+    return fit_paper_plane(levels, gray, distance <= otsu_threshold(distance), ink_sign,
+                             within_paper=True)
+
+
+# ---------------------------------------------------------------- 3. ink
+
+def find_ink(levels):
+    """Return the ink strength in [0, 1] at every pixel, with the pixels that are surely ink."""
+    gray = levels.mean(axis=-1)
+    ink_sign = 1 if paper_is_light(gray) else -1
+    paper = find_paper(levels, gray, ink_sign)
+    distance, towards_ink, paper_gray = ink_side_distance(levels, gray, paper, ink_sign)
+    threshold = otsu_threshold(distance)
+    core = distance > threshold
+    if not core.any() or np.percentile(distance[core], 99) < MIN_INK_CONTRAST:
+        raise ReaderError("no digit found: the image is blank or has almost no contrast")
+    # Light sets how far ink can go: dark ink on lit paper can darken it to 0, light ink on
+    # dark paper can lighten it to 255. Measuring against that evens out uneven light.
+    reach = np.maximum(paper_gray if ink_sign > 0 else 255 - paper_gray, MIN_INK_CONTRAST)
+    strength = distance / reach
+    strength /= np.percentile(strength[core], 99)
+    # Where paper is scarce (a stroke cropped to itself) the grain is guessed from little, so the
+    # floor stays well below the threshold that decided what is ink.
+    strength[distance <= min(NOISE_FLOOR_SIGMAS * grain(towards_ink), threshold / 2)] = 0
+    return Ink(np.clip(strength, 0, 1).astype(np.float32), core & (strength > 0))
+
+
+# ---------------------------------------------------------------- 4. digits
+
+@dataclass
+class Piece:
+    """Connected ink, or pieces of it grouped as one digit: their labels, how many of their
+    pixels are surely ink, and their bounding box."""
+    labels: list
+    ink: float
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+    @property
+    def height(self):
+        return self.bottom - self.top
+
+    @property
+    def width(self):
+        return self.right - self.left
+
+    def belongs_with(self, other):
+        """Whether two pieces are parts of one digit: they overlap much left to right, or one
+        sits above the other (the detached top stroke of a 5)."""
+        across = min(self.right, other.right) - max(self.left, other.left)
+        down = min(self.bottom, other.bottom) - max(self.top, other.top)
+        return (across >= MERGE_OVERLAP * min(self.width, other.width)
+                or across > 0 and down <= STACKED_OVERLAP * min(self.height, other.height))
+
+    def absorb(self, other):
+        """Take in another piece of the same digit."""
+        self.labels += other.labels
+        self.ink += other.ink
+        self.top, self.bottom = min(self.top, other.top), max(self.bottom, other.bottom)
+        self.left, self.right = min(self.left, other.left), max(self.right, other.right)
+
+
+def group_pieces(labels, core):
+    """Group the labelled pieces of ink into digits, dropping specks and dashes; left to right."""
+    regions = ndimage.find_objects(labels)
+    core_area = ndimage.sum_labels(core, labels, index=np.arange(1, len(regions) + 1))
+    pieces = [Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start, columns.stop)
+              for label, (rows, columns) in enumerate(regions, start=1)
+              if core_area[label - 1] >= SPECK_FRACTION * core_area.max()]
+    # Digits come in few pieces; an image of many more (noise, texture) keeps its inkiest ones.
+    pieces = sorted(pieces, key=lambda piece: piece.ink, reverse=True)[:MAX_PIECES]
+    while True:  # until no two groups belong together
+        groups = []
+        for piece in pieces:
+            home = next((group for group in groups if group.belongs_with(piece)), None)
+            if home is None:
+                groups.append(piece)
+            else:
+                home.absorb(piece)
+        if len(groups) == len(pieces):
+            break
+        pieces = groups
+    tallest = max((piece.height for piece in pieces), default=0)
+    most_ink = max((piece.ink for piece in pieces), default=0)
+    return sorted((piece for piece in pieces if piece.height >= MIN_HEIGHT_FRACTION * tallest
+                   and piece.ink >= MIN_INK_FRACTION * most_ink
+                   and max(piece.height, piece.width) >= MIN_DIGIT_SIDE),
+                  key=lambda piece: piece.left)
+
+
+# ---------------------------------------------------------------- 5. MNIST form
+
+def stroke_width(mask):
+    """Estimate the stroke width of a binary drawing: twice its area over its outline length."""
+    padded = np.pad(mask, 1)
+    inner = padded[1:-1, 1:-1]
+    interior = inner & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    outline = np.count_nonzero(inner & ~interior)
+    return 2 * np.count_nonzero(inner) / max(outline, 1)
+
+
+def thicken(ink, core):
+    """Widen strokes far thinner than MNIST's at 20 px, so that they survive the scaling down."""
+    stroke = stroke_width(core) * DIGIT_BOX / max(ink.shape)
+    if stroke >= MIN_STROKE:
+        return ink
+    # The widening costs the square of its radius: a long piece is first reduced, each block
+    # to its strongest ink so that thin strokes keep their strength.
+    block = -(-max(ink.shape) // MAX_THICKEN_SIDE)
+    if block > 1:
+        ink = block_maximum(ink, block)
+    radius = int(round((TARGET_STROKE - stroke) / 2 * max(ink.shape) / DIGIT_BOX))
+    if radius < 1:
+        return ink
+    disk = np.hypot(*np.mgrid[-radius:radius + 1, -radius:radius + 1]) <= radius
+    return ndimage.grey_dilation(np.pad(ink, radius), footprint=disk)
+
+
+def block_maximum(values, block):
+    """The array reduced by a whole factor: each block x block square to its largest value."""
+    height, width = (-(-side // block) * block for side in values.shape)
+    padded = np.pad(values, ((0, height - values.shape[0]), (0, width - values.shape[1])))
+    return padded.reshape(height // block, block, width // block, block).max(axis=(1, 3))
+
+
+def centre_by_mass(digit):
+    """Paste a digit into a 28x28 field so that its centre of mass sits at the centre."""
+    height, width = digit.shape
+    row_index, column_index = np.indices(digit.shape)
+    mass = digit.sum()
+    top = int(round(FIELD_SIZE / 2 - (row_index * digit).sum() / mass))
+    left = int(round(FIELD_SIZE / 2 - (column_index * digit).sum() / mass))
+    top = min(max(top, 0), FIELD_SIZE - height)
+    left = min(max(left, 0), FIELD_SIZE - width)
+    field = np.zeros((FIELD_SIZE, FIELD_SIZE), dtype=np.float32)
+    field[top:top + height, left:left + width] = digit
+    return field
+
+
+def to_mnist_form(ink, core):
+    """Scale one digit's ink so its longest side is 20 pixels and centre it in a 28x28 field."""
+    ink = thicken(ink, core)
+    scale = DIGIT_BOX / max(ink.shape)
+    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+    resized = Image.fromarray(ink, mode="F").resize(size, Image.Resampling.LANCZOS)
+    digit = np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
+    if digit.sum() <= 0:  # a digit of a pixel or two can vanish in the resampling
+        raise ReaderError("no digit found: the ink is too small to be a digit")
+    return centre_by_mass(digit)
+
+
+# ---------------------------------------------------------------- all steps
+
+def read_digits(source, max_pixels=None):
+    """Find the digits in an image (a file's path, a binary file object or a Pillow image),
+    left to right; return a FoundDigit for each. Images over max_pixels are refused."""
+    if isinstance(source, Image.Image):
+        image, (full_width, full_height) = source, upright_size(source)
+    else:
+        image, (full_width, full_height) = open_image(source, max_pixels)
+    levels = to_levels(image)
+    ink = find_ink(levels)
+    labels, _ = ndimage.label(ink.strength > 0, structure=np.ones((3, 3)))
+    scale_x, scale_y = full_width / levels.shape[1], full_height / levels.shape[0]
+    found = []
+    for piece in group_pieces(labels, ink.core):
+        rows, columns = slice(piece.top, piece.bottom), slice(piece.left, piece.right)
+        own = np.isin(labels[rows, columns], piece.labels)
+        pixels = to_mnist_form(np.where(own, ink.strength[rows, columns], 0), own & ink.core[rows, columns])
+        left, top = int(columns.start * scale_x), int(rows.start * scale_y)
+        box = Box(left, top, max(1, int(np.ceil(columns.stop * scale_x)) - left),
+                  max(1, int(np.ceil(rows.stop * scale_y)) - top))
+        found.append(FoundDigit(pixels, box))
+    if not found:
+        raise ReaderError("no digit found: the ink is too small to be a digit")
+    return found
+
+
+def expand_paths(paths):
+    """Return (file, problem) pairs: files as given, folders as the images inside them, sorted."""
+    expanded = []
+    for path in paths:
+        if path.is_dir():
+            images = sorted(child for child in path.iterdir()
+                            if child.is_file() and child.suffix.lower() in IMAGE_EXTENSIONS)
+            expanded += [(image, None) for image in images] or [(path, "folder has no image files")]
+        elif path.exists():
+            expanded.append((path, None))
+        else:
+            expanded.append((path, "no such file or folder"))
+    return expanded

@@ -1,0 +1,190 @@
+"""Images unlike the dataset, made from committed test-split digits: what people really feed --predict.
+
+Each maker takes a 28x28 MNIST digit (uint8, white ink on black) and a numpy random generator,
+and returns a Pillow image of the same digit as a person might photograph, crop, draw or scan
+it. `typed_digit` renders a digit in a font instead, and `number_image` puts several digits side
+by side.
+"""
+
+import functools
+
+import matplotlib
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_DIR = matplotlib.get_data_path() + "/fonts/ttf/"
+# The twelve DejaVu text styles that ship with matplotlib.
+FONTS = [f"DejaVu{family}{style}.ttf" for family, styles in (
+    ("Sans", ("", "-Bold", "-Oblique", "-BoldOblique")),
+    ("SansMono", ("", "-Bold", "-Oblique", "-BoldOblique")),
+    ("Serif", ("", "-Bold", "-Italic", "-BoldItalic"))) for style in styles]
+# Realistic (ink, paper) colour pairs: pens on coloured notes, chalk on a board, marker on card.
+COLOUR_PAIRS = [((20, 40, 160), (255, 250, 205)), ((180, 20, 30), (235, 245, 255)),
+                ((10, 110, 40), (255, 228, 235)), ((30, 30, 30), (255, 214, 120)),
+                ((240, 240, 230), (40, 70, 50)), ((90, 20, 140), (220, 240, 220))]
+
+
+def ink_box(pixels):
+    """The rows and columns the digit's ink spans, as slices."""
+    rows, columns = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)
+
+
+def enlarge(pixels, scale):
+    """The digit's ink coverage, enlarged smoothly, as floats in [0, 1]."""
+    image = Image.fromarray(pixels).resize((pixels.shape[1] * scale, pixels.shape[0] * scale),
+                                           Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.float32) / 255
+
+
+def on_paper(coverage, ink, paper, rng, grain=6.0):
+    """Ink coverage laid on paper of the given colours, with a little grain; an RGB image."""
+    ink, paper = np.asarray(ink, np.float32), np.asarray(paper, np.float32)
+    colour = paper + coverage[..., None] * (ink - paper)
+    colour += rng.normal(0, grain, colour.shape)
+    return Image.fromarray(np.clip(colour, 0, 255).astype(np.uint8))
+
+
+def plain(pixels, rng):
+    """The test digit as it is."""
+    return Image.fromarray(pixels)
+
+
+def cropped_to_ink(pixels, rng):
+    """Dark ink on light paper, enlarged 3-10 times and cropped so the ink touches every edge."""
+    coverage = enlarge(pixels[ink_box(pixels)], int(rng.integers(3, 11)))
+    rows, columns = ink_box(coverage > 0.5)
+    return on_paper(coverage[rows, columns], (30, 30, 35), (225, 225, 220), rng).convert("L")
+
+
+def thin_strokes(mask):
+    """Zhang and Suen's thinning: reduce a binary drawing to lines one pixel wide."""
+    skeleton = np.pad(mask.astype(bool), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            p = skeleton
+            n = [np.roll(np.roll(p, dy, 0), dx, 1) for dy, dx in
+                 ((1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1))]
+            # n[0] is the pixel above (P2), then clockwise P3..P9.
+            neighbours = sum(k.astype(int) for k in n)
+            transitions = sum((~n[k] & n[(k + 1) % 8]).astype(int) for k in range(8))
+            if step == 0:
+                far = ~(n[0] & n[2] & n[4]) & ~(n[2] & n[4] & n[6])
+            else:
+                far = ~(n[0] & n[2] & n[6]) & ~(n[0] & n[4] & n[6])
+            remove = p & (neighbours >= 2) & (neighbours <= 6) & (transitions == 1) & far
+            if remove.any():
+                skeleton = p & ~remove
+                changed = True
+        if not changed:
+            return skeleton[1:-1, 1:-1]
+
+
+def pen_strokes(pixels, scale=4):
+    """The strokes a pen would draw to write the 28x28 digit: its ink enlarged scale times and
+    thinned to lines, each line walked from one end; lists of (row, column) in MNIST pixels."""
+    left = set(zip(*np.nonzero(thin_strokes(enlarge(pixels, scale) > 0.5))))
+
+    def neighbours(point):
+        return [(point[0] + down, point[1] + across) for down in (-1, 0, 1) for across in (-1, 0, 1)
+                if (down or across) and (point[0] + down, point[1] + across) in left]
+
+    strokes = []
+    while left:
+        # Start at the end of a line where there is one (a loop, such as a 0's, has none).
+        stroke = [min(left, key=lambda point: (len(neighbours(point)) != 1, point))]
+        left.discard(stroke[0])
+        while following := neighbours(stroke[-1]):
+            # Side by side before diagonal, so that the walk does not skip a pixel of the line.
+            stroke.append(min(following, key=lambda point: abs(point[0] - stroke[-1][0])
+                              + abs(point[1] - stroke[-1][1])))
+            left.discard(stroke[-1])
+        strokes.append([(row / scale, column / scale) for row, column in stroke])
+    return strokes
+
+
+@functools.lru_cache(maxsize=2048)
+def pen_path(pixel_bytes):
+    """Where a pen would go to draw the 28x28 digit, as (row, column) points on a 280 px canvas.
+    Cached: the thick and the thin pen share it."""
+    pixels = np.frombuffer(pixel_bytes, dtype=np.uint8).reshape(28, 28)
+    rows, columns = np.nonzero(thin_strokes(enlarge(pixels, 4) > 0.5))
+    return rows * 2.5, columns * 2.5  # the 112 px skeleton onto the 280 px canvas
+
+
+def drawn(pen_width):
+    """A maker: the digit traced with a round pen of pen_width px on a 280 px canvas, black on
+    white with hard edges, as a mouse or finger drawing is."""
+    def draw(pixels, rng):
+        canvas = Image.new("L", (280, 280), 255)
+        pen = ImageDraw.Draw(canvas)
+        radius = pen_width / 2
+        for y, x in zip(*pen_path(np.ascontiguousarray(pixels, dtype=np.uint8).tobytes())):
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=0)
+        return canvas
+    return draw
+
+
+def uneven_light(pixels, rng):
+    """A photo of the digit on white paper, one side lit and the other in shadow, saved as JPEG."""
+    coverage = enlarge(pixels, int(rng.integers(4, 9)))
+    height, width = coverage.shape[0] + 80, coverage.shape[1] + 80
+    page = np.zeros((height, width), np.float32)
+    page[40:40 + coverage.shape[0], 40:40 + coverage.shape[1]] = coverage
+    reflectance = 0.92 - 0.82 * page  # paper reflects 92%, ink 10%
+    angle = rng.uniform(0, 2 * np.pi)
+    rows, columns = np.mgrid[:height, :width]
+    across = (np.cos(angle) * (columns / width - 0.5) + np.sin(angle) * (rows / height - 0.5))
+    light = 255 * (0.65 + 0.7 * across)  # the dark side gets a quarter of the bright side's light
+    photo = reflectance * np.clip(light, 40, 255) + rng.normal(0, 5, page.shape)
+    return Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
+
+
+def coloured(pixels, rng):
+    """Coloured ink on coloured paper, enlarged, with margins."""
+    ink, paper = COLOUR_PAIRS[int(rng.integers(len(COLOUR_PAIRS)))]
+    coverage = np.pad(enlarge(pixels, int(rng.integers(3, 8))), int(rng.integers(5, 60)))
+    return on_paper(coverage, ink, paper, rng)
+
+
+def low_resolution(pixels, rng):
+    """A small, soft scan: the digit about a dozen pixels high, dark on light, in a 16x16 image."""
+    small = Image.fromarray(255 - pixels).resize((16, 16), Image.Resampling.BILINEAR)
+    return Image.fromarray(np.clip(np.asarray(small, np.float32) * 0.8 + 40, 0, 255).astype(np.uint8))
+
+
+def typed_digit(digit, font_file, size):
+    """The digit typed in a font at size px, black on white, with a margin."""
+    font = ImageFont.truetype(FONT_DIR + font_file, size)
+    canvas = Image.new("L", (size * 2, size * 2), 255)
+    ImageDraw.Draw(canvas).text((size // 2, size // 4), str(digit), font=font, fill=0)
+    return canvas
+
+
+def number_image(digit_pixels, rng):
+    """Several digits side by side with gaps, dark ink on white paper, enlarged 2-5 times."""
+    scale = int(rng.integers(2, 6))
+    parts = [enlarge(pixels[ink_box(pixels)], scale) for pixels in digit_pixels]
+    height = max(part.shape[0] for part in parts)
+    margin = 10 * scale
+    row = [np.zeros((height, margin), np.float32)]
+    for part in parts:
+        top = (height - part.shape[0]) // 2
+        padded = np.zeros((height, part.shape[1]), np.float32)
+        padded[top:top + part.shape[0]] = part
+        row += [padded, np.zeros((height, int(rng.integers(3, 9)) * scale), np.float32)]
+    row[-1] = np.zeros((height, margin), np.float32)
+    coverage = np.pad(np.concatenate(row, axis=1), ((margin, margin), (0, 0)))
+    return on_paper(coverage, (25, 25, 30), (240, 238, 232), rng).convert("L")
+
+
+SINGLE_DIGIT_SETS = {
+    "plain 28x28": plain,
+    "cropped to the ink": cropped_to_ink,
+    "drawn, thick pen": drawn(22),
+    "drawn, thin pen": drawn(4),
+    "uneven light (JPEG)": uneven_light,
+    "coloured ink and paper": coloured,
+    "low resolution (16x16)": low_resolution,
+}
