@@ -1,6 +1,6 @@
 """Time the original generator-fed training loop against the project's array-fed one.
 
-Both train the seed model on the same data, with the same seed, batch size and epochs. The
+Both train the original model on the same data, with the same seed, batch size and epochs. The
 original passes flow_from_directory iterators straight to fit(), so every epoch decodes every
 PNG again in Python and runs one step per call into TensorFlow; the project reads each split
 through ImageDataGenerator once into arrays and runs STEPS_PER_EXECUTION steps per call.
@@ -20,11 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "HandWritten_digit_Classifier.py"
-PATHS = {"generator": "seed's generator-fed loop", "arrays": "project's array-fed loop"}
+PATHS = {"generator": "original's generator-fed loop", "arrays": "project's array-fed loop"}
 INFERENCE_BATCH_SIZES = (1, 1000)
 
 
@@ -59,10 +60,10 @@ def generator_fed_run(classifier, keras, dataset, epochs, seed):
     def flow(split, shuffle):
         return keras.preprocessing.image.ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
             dataset[split][0], target_size=classifier.IMAGE_SIZE, color_mode="grayscale",
-            class_mode="categorical", batch_size=classifier.DEFAULT_BATCH_SIZE, shuffle=shuffle,
+            class_mode="categorical", batch_size=classifier.RECIPES["original"].batch_size, shuffle=shuffle,
             seed=seed)
     train, test = flow("train", True), flow("test", False)
-    model = classifier.build_seed_model(keras)
+    model = classifier.build_original_model(keras)
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     timer = epoch_timer(keras)
     started = time.perf_counter()
@@ -79,17 +80,18 @@ def array_fed_run(classifier, keras, dataset, epochs, seed):
     train = classifier.load_split(keras, *dataset["train"])
     test = classifier.load_split(keras, *dataset["test"])
     load_seconds = time.perf_counter() - started
-    model = classifier.compile_model(keras, "seed", epochs, steps_per_epoch=None)
+    recipe = replace(classifier.RECIPES["original"], epochs=epochs)
+    model = classifier.compile_network(keras, recipe, -(-len(train[0]) // recipe.batch_size))
     timer = epoch_timer(keras)
     started = time.perf_counter()
-    model.fit(*train, batch_size=classifier.DEFAULT_BATCH_SIZE, epochs=epochs, validation_data=test,
+    model.fit(*train, batch_size=recipe.batch_size, epochs=epochs, validation_data=test,
               shuffle=True, callbacks=[timer], verbose=0)
     fit_seconds = time.perf_counter() - started
     test_loss, test_accuracy = model.evaluate(*test, verbose=0)
     return {"fit_seconds": fit_seconds, "epoch_seconds": timer.seconds, "load_seconds": load_seconds,
             "train_images": len(train[0]), "test_accuracy": test_accuracy, "test_loss": test_loss,
             "compute_only_epoch_seconds": compute_only_epoch(keras, model, *train,
-                                                         classifier.DEFAULT_BATCH_SIZE),
+                                                         recipe.batch_size),
             "inference_images_per_second": inference_speed(model, test[0])}
 
 

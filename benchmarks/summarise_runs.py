@@ -6,7 +6,8 @@
     python benchmarks/summarise_runs.py runs/*/metrics.json
 
 Prints, per recipe, the mean and standard deviation of test accuracy, test loss and training
-seconds over the runs given, and which seeds they were.
+seconds over the runs given, and which seeds they were; then one row per run, with the split it
+watched each epoch and its figures on the validation split where it held one out.
 """
 
 import argparse
@@ -41,6 +42,15 @@ def main(argv=None):
         accuracy, loss, seconds = (mean_and_deviation([run[column] for run in metrics], digits)
                                    for column, digits in zip(COLUMNS, (4, 4, 0)))
         print(f"| `{recipe}` | {epochs} | {seeds} | {accuracy} | {loss} | {seconds} |")
+    print("\n| recipe | seed | watched each epoch | validation accuracy / loss | test accuracy / loss "
+          "| training seconds |")
+    print("|---|---|---|---|---|---|")
+    for recipe, metrics in runs.items():
+        for run in metrics:
+            validation = (f"{run['validation_accuracy']:.4f} / {run['validation_loss']:.4f}"
+                          if "validation_accuracy" in run else "none held out")
+            print(f"| `{recipe}` | {run['seed']} | {run['validated_on']} | {validation} | "
+                  f"{run['test_accuracy']:.4f} / {run['test_loss']:.4f} | {run['train_seconds']:.1f} |")
 
 
 if __name__ == "__main__":

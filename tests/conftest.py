@@ -1,4 +1,5 @@
-"""Shared helpers: the script's path, a tiny copy of the dataset, running the script as a user would."""
+"""Shared helpers: the script's path, a tiny copy of the dataset, running the script as a user
+would, and the default model (trained once per session by the default command)."""
 
 import os
 import shutil
@@ -42,3 +43,35 @@ def copy_tiny_dataset(target, per_class=TINY_PER_CLASS):
 def tiny_dataset(tmp_path):
     """A dataset of 4 images per digit per split, in a temporary folder."""
     return copy_tiny_dataset(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """The outputs of the default command (the original recipe on all of reduced_mnist), as a
+    new user's first run writes them; trained once for the whole session."""
+    import HandWritten_digit_Classifier as classifier
+
+    output_dir = tmp_path_factory.mktemp("default-run")
+    assert classifier.main(["--output-dir", str(output_dir)]) == 0
+    return output_dir
+
+
+@pytest.fixture(scope="session")
+def default_model(default_run):
+    """The default model as --predict loads it: the .onnx, in ONNX Runtime."""
+    import digit_model
+
+    return digit_model.load_onnx_model(default_run / "mnist_cnn_model.onnx")
+
+
+def committed_test_digits(per_digit):
+    """The first per_digit images of each digit in the committed test split: (pixels, digit) pairs."""
+    from PIL import Image
+    import numpy as np
+
+    pairs = []
+    for digit in range(10):
+        for path in sorted((DATASET / "test" / str(digit)).glob("*.png"))[:per_digit]:
+            with Image.open(path) as image:
+                pairs.append((np.asarray(image), digit))
+    return pairs

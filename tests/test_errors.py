@@ -144,7 +144,14 @@ def test_the_data_folder_is_never_written(messy_run):
     (["--epochs", "ten"], "--epochs"),
     (["--recipe", "fancy"], "--recipe"),
     (["--seed", "-1"], "--seed"),
-    (["--json"], "go with --predict"),
+    (["--json"], "--json can only be used with --predict"),
+    (["--annotate", "here"], "--annotate can only be used with --predict"),
+    (["--port", "8001"], "--port can only be used with --serve"),
+    (["--output", "x.onnx"], "--output can only be used with --export"),
+    (["--model", "x.h5"], "--model can only be used with --predict, --serve or --export"),
+    (["--serve", "--predict", "a.png"], "not allowed with argument"),
+    (["--export", "pdf"], "--export"),
+    (["--serve", "--port", "70000"], "--port"),
     (["--predict"], "--predict"),
 ])
 def test_bad_flags_are_usage_errors(tmp_path, args, flag):
@@ -160,9 +167,11 @@ def test_help_lists_every_flag_with_its_default(tmp_path):
     result = run_before_training(tmp_path, "--help")
     assert result.returncode == 0
     for flag in ("--data-dir", "--epochs", "--batch-size", "--seed", "--output-dir", "--recipe",
-                 "--dry-run", "--show", "--tensorboard", "--strict", "--predict", "--model"):
+                 "--dry-run", "--show", "--tensorboard", "--strict", "--predict", "--model",
+                 "--serve", "--port", "--host", "--export", "--output", "--annotate", "--json"):
         assert flag in result.stdout
-    assert "(default: 32)" in result.stdout and "(default: 42)" in result.stdout
+    words = " ".join(result.stdout.split())  # argparse wraps lines anywhere
+    assert "(default: original)" in words and "(default: 42)" in words
 
 
 # ---------------------------------------------------------------- outputs

@@ -12,8 +12,8 @@ def keras():
     return classifier.import_keras()
 
 
-def test_seed_model_is_the_original_network(keras):
-    model = classifier.build_seed_model(keras)
+def test_original_model_is_the_original_network(keras):
+    model = classifier.build_original_model(keras)
     layers = [(type(layer).__name__, layer.get_config().get("filters") or
                layer.get_config().get("units")) for layer in model.layers]
     assert layers == [("Conv2D", 32), ("MaxPooling2D", None), ("Conv2D", 64),
@@ -23,12 +23,54 @@ def test_seed_model_is_the_original_network(keras):
     assert model.layers[-1].get_config()["activation"] == "softmax"
 
 
-def test_both_recipes_give_ten_probabilities(keras):
-    for recipe in ("seed", "improved"):
-        model = classifier.compile_model(keras, recipe, epochs=1, steps_per_epoch=1)
-        probabilities = model.predict(np.random.default_rng(0).random((3, 28, 28, 1)), verbose=0)
-        assert probabilities.shape == (3, 10)
-        np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+@pytest.mark.parametrize("recipe", sorted(classifier.RECIPES))
+def test_every_recipe_gives_ten_probabilities(keras, recipe):
+    network = classifier.compile_network(keras, classifier.RECIPES[recipe], steps_per_epoch=1)
+    probabilities = network.predict(np.random.default_rng(0).random((3, 28, 28, 1)), verbose=0)
+    assert probabilities.shape == (3, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_averaged_networks_are_one_model_that_averages_their_tempered_probabilities(keras):
+    recipe = classifier.RECIPES["improved"]
+    networks = [classifier.compile_network(keras, recipe, 1, f"network_{n}") for n in (1, 2)]
+    images = np.random.default_rng(1).random((4, 28, 28, 1)).astype(np.float32)
+    averaged = classifier.average_networks(keras, networks, temperature=2.0)
+    scores = [classifier.scores_model(keras, network).predict(images, verbose=0) for network in networks]
+    tempered = [np.exp(score / 2) / np.exp(score / 2).sum(axis=1, keepdims=True) for score in scores]
+    np.testing.assert_allclose(averaged.predict(images, verbose=0), np.mean(tempered, axis=0), atol=1e-6)
+
+
+def test_steps_per_call_divide_an_epoch():
+    assert classifier.steps_per_call(125) == 25  # the original: 4,000 images in batches of 32
+    assert classifier.steps_per_call(29) == 29   # the improved: 3,600 images in batches of 128
+    assert classifier.steps_per_call(60) == 30
+    assert classifier.steps_per_call(2) == 2
+
+
+def test_distortions_keep_digits_recognisable(keras):
+    import tensorflow as tf
+
+    images = np.zeros((8, 28, 28, 1), np.float32)
+    images[:, 8:20, 12:16] = 1  # a bar
+    distorted = classifier.distort(tf, tf.constant(images), tf.constant([1, 2], tf.int64),
+                                   classifier.RECIPES["improved"].distortion).numpy()
+    assert distorted.shape == images.shape and distorted.min() >= 0 and distorted.max() <= 1
+    assert not np.allclose(distorted, images)
+    # Most of the bar's ink stays, and stays near where it was.
+    assert np.all(distorted.sum(axis=(1, 2, 3)) > 0.7 * images[0].sum())
+    assert np.all(distorted[:, 4:24, 8:20].sum(axis=(1, 2, 3)) > 0.9 * distorted.sum(axis=(1, 2, 3)))
+
+
+def test_validation_split_is_stratified_and_fixed_by_the_seed():
+    labels = np.repeat(np.eye(10), 400, axis=0)
+    images = np.arange(len(labels))
+    (train, _), (validation, validation_labels) = classifier.split_validation(images, labels, 0.1, 42)
+    assert len(validation) == 400 and np.all(validation_labels.sum(axis=0) == 40)
+    assert not set(train) & set(validation) and len(train) + len(validation) == 4000
+    again = classifier.split_validation(images, labels, 0.1, 42)[1][0]
+    other = classifier.split_validation(images, labels, 0.1, 43)[1][0]
+    assert np.array_equal(validation, again) and not np.array_equal(validation, other)
 
 
 def load(keras, data_dir, split="train", strict=False):

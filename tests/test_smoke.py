@@ -1,34 +1,40 @@
-"""A real run of main() on a tiny dataset, for both recipes, checking every file it writes."""
+"""Real runs of main() on a tiny dataset, for both recipes: every file, and all-or-nothing outputs."""
 
+import contextlib
 import csv
 import json
+import os
+import signal
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import HandWritten_digit_Classifier as classifier
+from conftest import copy_tiny_dataset
 
-FIGURES = ("confusion_matrix.png", "sample_predictions.png", "training_history.png")
+OUTPUTS = {classifier.MODEL_FILE, classifier.NATIVE_MODEL_FILE, classifier.ONNX_MODEL_FILE,
+           *classifier.FIGURES, *classifier.REPORTS}
+# The tiny dataset: 4 images of each digit per split; the improved recipe holds one of each out.
+TRAIN_IMAGES = {"original": 40, "improved": 30}
+VALIDATION_IMAGES = {"original": 0, "improved": 10}
+BATCH_SIZE = {"original": 32, "improved": 16}  # the improved recipe's 64 is more than 40 images
 
 
-@pytest.fixture(scope="module", params=["seed", "improved"])
+@pytest.fixture(scope="module", params=["original", "improved"])
 def finished_run(request, tmp_path_factory):
-    from conftest import copy_tiny_dataset
-
     root = tmp_path_factory.mktemp(request.param)
     data_dir, output_dir = copy_tiny_dataset(root / "data"), root / "outputs"
     status = classifier.main(["--data-dir", str(data_dir), "--output-dir", str(output_dir),
-                              "--epochs", "1", "--recipe", request.param])
+                              "--epochs", "1", "--recipe", request.param,
+                              "--batch-size", str(BATCH_SIZE[request.param])])
     return request.param, status, output_dir
 
 
 def test_run_succeeds_and_writes_every_file(finished_run):
     _, status, output_dir = finished_run
     assert status == 0
-    expected = {classifier.MODEL_FILE, classifier.NATIVE_MODEL_FILE, *FIGURES, "metrics.json",
-                "history.csv", "classification_report.txt"}
-    assert {path.name for path in output_dir.iterdir()} == expected  # no temporary files left
+    assert {path.name for path in output_dir.iterdir()} == OUTPUTS  # no temporary files left
 
 
 @pytest.mark.parametrize("model_file", [classifier.MODEL_FILE, classifier.NATIVE_MODEL_FILE])
@@ -40,7 +46,7 @@ def test_saved_model_reloads_and_predicts_probabilities(finished_run, model_file
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
 
 
-@pytest.mark.parametrize("figure", FIGURES)
+@pytest.mark.parametrize("figure", classifier.FIGURES)
 def test_figures_open_with_a_sensible_size(finished_run, figure):
     with Image.open(finished_run[2] / figure) as image:
         image.verify()
@@ -52,8 +58,12 @@ def test_metrics_hold_the_run(finished_run):
     recipe, _, output_dir = finished_run
     metrics = json.loads((output_dir / "metrics.json").read_text())
     assert metrics["recipe"] == recipe
-    assert (metrics["epochs"], metrics["batch_size"], metrics["seed"]) == (1, 32, 42)
-    assert (metrics["train_images"], metrics["test_images"]) == (40, 40)
+    assert (metrics["epochs"], metrics["batch_size"], metrics["seed"]) == (1, BATCH_SIZE[recipe], 42)
+    assert metrics["networks"] == classifier.RECIPES[recipe].networks
+    assert (metrics["train_images"], metrics["validation_images"], metrics["test_images"]) == (
+        TRAIN_IMAGES[recipe], VALIDATION_IMAGES[recipe], 40)
+    assert metrics["validated_on"] == ("test split" if recipe == "original" else "validation split")
+    assert ("validation_accuracy" in metrics) == (recipe == "improved")
     assert 0 <= metrics["test_accuracy"] <= 1 and metrics["test_loss"] > 0
     assert metrics["train_seconds"] > 0
     assert sorted(metrics["per_class"]) == [str(digit) for digit in range(10)]
@@ -63,9 +73,10 @@ def test_metrics_hold_the_run(finished_run):
 
 
 def test_history_and_report_are_written(finished_run):
-    output_dir = finished_run[2]
+    recipe, _, output_dir = finished_run
     rows = list(csv.DictReader((output_dir / "history.csv").open()))
-    assert len(rows) == 1 and {"accuracy", "loss", "val_accuracy", "val_loss"} <= set(rows[0])
+    assert len(rows) == classifier.RECIPES[recipe].networks  # one epoch of each network
+    assert {"network", "epoch", "accuracy", "loss", "val_accuracy", "val_loss"} <= set(rows[0])
     report = (output_dir / "classification_report.txt").read_text()
     assert "precision" in report and "accuracy" in report
 
@@ -81,12 +92,19 @@ def test_same_seed_gives_the_same_results(tiny_dataset, tmp_path):
     assert results[0] == results[1]
 
 
-def test_dry_run_writes_nothing(tiny_dataset, tmp_path, capsys):
-    output_dir = tmp_path / "outputs"
+def test_dry_run_leaves_no_file_and_no_folder(tiny_dataset, tmp_path, capsys):
+    output_dir = tmp_path / "new" / "outputs"
     assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(output_dir),
-                            "--dry-run"]) == 0
+                            "--dry-run", "--tensorboard"]) == 0
     assert "Dry run finished" in capsys.readouterr().out
-    assert list(output_dir.iterdir()) == []
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["tiny"]
+
+
+def test_dry_run_trains_on_every_digit():
+    labels = np.repeat(np.eye(10), 400, axis=0)  # the loader's order: all zeros first
+    images = np.arange(len(labels))
+    _, chosen = classifier.every_digit_first(images, labels, classifier.DRY_RUN_BATCHES * 32)
+    assert np.all(np.bincount(chosen.argmax(axis=1), minlength=10) >= 12)
 
 
 def test_tensorboard_logs_are_written_under_the_output_folder(tiny_dataset, tmp_path):
@@ -95,3 +113,45 @@ def test_tensorboard_logs_are_written_under_the_output_folder(tiny_dataset, tmp_
                             "--epochs", "1", "--tensorboard"]) == 0
     assert list((output_dir / "tensorboard").glob("*/train/events.out.tfevents.*"))
     assert list((output_dir / "tensorboard").glob("*/validation/events.out.tfevents.*"))
+
+
+@pytest.fixture
+def earlier_outputs(tmp_path):
+    """An output folder holding every file of an earlier run (stand-in bytes)."""
+    output_dir = tmp_path / "outputs"
+    output_dir.mkdir()
+    for name in OUTPUTS:
+        (output_dir / name).write_bytes(f"earlier {name}".encode())
+    return output_dir
+
+
+def test_ctrl_c_while_outputs_are_written_leaves_the_earlier_run_whole(tiny_dataset, earlier_outputs,
+                                                                       monkeypatch, capsys):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    # The figures come after the models and the ONNX export: Ctrl-C there finds them written.
+    monkeypatch.setattr(classifier, "plot_training_history", interrupted)
+    assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(earlier_outputs),
+                            "--epochs", "1"]) == 130
+    assert capsys.readouterr().err.strip().startswith("Interrupted: stopped before finishing")
+    assert {path.name: path.read_bytes() for path in earlier_outputs.iterdir()} == {
+        name: f"earlier {name}".encode() for name in OUTPUTS}
+
+
+def test_ctrl_c_while_outputs_move_into_place_waits_for_all_of_them(tiny_dataset, earlier_outputs,
+                                                                   monkeypatch, capsys):
+    held = classifier.ctrl_c_held
+
+    @contextlib.contextmanager
+    def pressed_as_the_move_starts():
+        with held() as pressed:
+            os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C were pressed now
+            yield pressed
+
+    monkeypatch.setattr(classifier, "ctrl_c_held", pressed_as_the_move_starts)
+    assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(earlier_outputs),
+                            "--epochs", "1"]) == 130
+    assert "they were all written" in capsys.readouterr().err
+    assert {path.name for path in earlier_outputs.iterdir()} == OUTPUTS
+    assert all(not path.read_bytes().startswith(b"earlier") for path in earlier_outputs.iterdir())

@@ -1,0 +1,85 @@
+"""Where an epoch of the improved recipe spends its time.
+
+On the recipe's own training and validation split (seed 42), measures after a warm-up, each the
+median of --epochs epochs: a real epoch as the recipe runs it (distorted batches prepared in
+parallel, validation at the end); the distortion pipeline alone (every batch of an epoch made,
+none trained on); the training steps alone (one epoch's steps on one fixed batch, all in one
+graph: the network's own arithmetic); and the validation pass alone.
+
+    python benchmarks/profile_improved.py [--epochs 5]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import HandWritten_digit_Classifier as classifier  # noqa: E402  (after the path is set)
+from bench_training import compute_only_epoch, epoch_timer  # noqa: E402
+
+
+def parse_args(argv=None):
+    """Read the benchmark's flags."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=5, help="epochs measured for each figure")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the split and the network")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Measure each part and print a Markdown table."""
+    args = parse_args(argv)
+    keras = classifier.import_keras()
+    import tensorflow as tf  # once import_keras has quietened its start-up
+    classifier.seed_everything(keras, args.seed)
+    dataset = classifier.check_dataset(classifier.DEFAULT_DATA_DIR, strict=False)
+    recipe = replace(classifier.RECIPES["improved"], epochs=args.epochs + 1)
+    train, validation = classifier.split_validation(*classifier.load_split(keras, *dataset["train"]),
+                                                    recipe.validation_share, args.seed)
+    steps = -(-len(train[0]) // recipe.batch_size)
+
+    network = classifier.compile_network(keras, recipe, steps)
+    timer = epoch_timer(keras)
+    classifier.train_network(tf, network, recipe, train, validation, args.seed, [timer])
+    real_epoch = statistics.median(timer.seconds[1:])  # the first epoch also traces the graphs
+
+    pipeline = []
+    batches = iter(classifier.distorted_batches(tf, *train, recipe.batch_size, args.epochs + 1,
+                                                recipe.distortion, args.seed))
+    for epoch in range(args.epochs + 1):
+        started = time.perf_counter()
+        for _ in range(steps):
+            next(batches)
+        pipeline.append(time.perf_counter() - started)
+    pipeline = statistics.median(pipeline[1:])
+
+    steps_alone = compute_only_epoch(keras, network, *train, recipe.batch_size, repeats=args.epochs)
+    validating = []
+    for _ in range(args.epochs + 1):
+        started = time.perf_counter()
+        network.evaluate(*validation, verbose=0)
+        validating.append(time.perf_counter() - started)
+    validating = statistics.median(validating[1:])
+
+    print(f"\nImproved recipe, one network: {len(train[0]):,} training images in {steps} batches of "
+          f"{recipe.batch_size}, {len(validation[0])} validation images; median of {args.epochs} "
+          "epochs\n")
+    print("| part | seconds per epoch | share of a real epoch |")
+    print("|---|---|---|")
+    for part, seconds in (("real epoch (fit, as the recipe runs it)", real_epoch),
+                          ("training steps alone, one graph, fixed batch", steps_alone),
+                          ("distortion pipeline alone, no training", pipeline),
+                          ("validation pass alone", validating)):
+        print(f"| {part} | {seconds:.2f} | {seconds / real_epoch:.0%} |")
+    print(f"\nTraining throughput: {len(train[0]) / real_epoch:,.0f} images/s in a real epoch, "
+          f"{len(train[0]) / steps_alone:,.0f} in the steps alone.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

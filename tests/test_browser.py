@@ -1,0 +1,117 @@
+"""The page in a real browser: headless Chromium (Debian's) driven by Playwright, against the real
+server started as a user starts it. Draws a test digit with the mouse, uploads files, and keeps
+a screenshot. Skipped where Chromium is not installed, unless DIGITS_REQUIRE_BROWSER is set
+(.ci/run sets it, so CI fails rather than skips).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import user_images
+from conftest import DATASET, SCRIPT
+
+CHROMIUM = shutil.which("chromium")
+if CHROMIUM is None and not os.environ.get("DIGITS_REQUIRE_BROWSER"):
+    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+# Set to a path (docs/web_page.png) to keep the screenshot of the page with a drawn digit.
+SCREENSHOT_ENV = "WEB_PAGE_SCREENSHOT"
+PEN_STEP = 3                        # mouse moves every third point of a line (0.75 MNIST px)
+DRAWN_DIGITS = {3: 0, 7: 0}         # digit: which committed test image of it to trace
+
+
+@pytest.fixture(scope="module")
+def page_address(default_run):
+    """The real server (`--serve --port 0`), as a user starts it; its address."""
+    server = subprocess.Popen([sys.executable, str(SCRIPT), "--serve", "--port", "0", "--output-dir",
+                               str(default_run)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    first_line = server.stdout.readline()
+    address = re.search(r"http://\S+/", first_line)
+    assert address, first_line + server.stderr.read()
+    yield address.group(0)
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking",
+                                            "--disable-component-update", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, page_address):
+    page = browser.new_page(viewport={"width": 800, "height": 700})
+    page.goto(page_address)
+    yield page
+    page.close()
+
+
+def wait_for_answer(page):
+    """Wait until the page shows the answer to its latest request; return the digits it shows."""
+    page.wait_for_function("document.getElementById('result').dataset.settled === 'true'")
+    return page.inner_text("#text")
+
+
+def trace(page, pixels):
+    """Draw a 28x28 digit on the canvas with the mouse, stroke by stroke along its lines, as a
+    person would."""
+    box = page.locator("#canvas").bounding_box()
+    scale = box["width"] / 28
+    for stroke in user_images.pen_strokes(pixels):
+        points = [(box["x"] + (column + 0.5) * scale, box["y"] + (row + 0.5) * scale)
+                  for row, column in stroke[::PEN_STEP] + stroke[-1:]]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point)
+        page.mouse.up()
+
+
+def test_a_digit_drawn_with_the_mouse_is_read(page, tmp_path):
+    for digit, index in DRAWN_DIGITS.items():
+        page.click("#clear")
+        path = sorted((DATASET / "test" / str(digit)).glob("*.png"))[index]
+        trace(page, np.asarray(Image.open(path)))
+        assert wait_for_answer(page) == str(digit)
+        bars = page.locator(".digit .bar")
+        assert bars.count() == 10
+        assert page.locator(".digit img").get_attribute("src").startswith("data:image/png;base64,")
+    screenshot = tmp_path / "web_page.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    with Image.open(screenshot) as image:
+        assert image.width >= 600
+    if os.environ.get(SCREENSHOT_ENV):
+        shutil.copy(screenshot, os.environ[SCREENSHOT_ENV])
+
+
+def test_an_uploaded_photo_is_read(page, tmp_path):
+    photo = tmp_path / "seven.jpg"
+    pixels = np.asarray(Image.open(sorted((DATASET / "test" / "7").glob("*.png"))[1]))
+    Image.fromarray(255 - pixels).resize((300, 300), Image.Resampling.BICUBIC).convert("RGB").save(photo)
+    page.set_input_files("#file", str(photo))
+    assert wait_for_answer(page) == "7"
+    assert not page.is_visible("#error")
+
+
+def test_an_uploaded_text_file_shows_the_error(page, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("this is not an image")
+    page.set_input_files("#file", str(notes))
+    wait_for_answer(page)
+    assert page.is_visible("#error")
+    assert "not an image file" in page.inner_text("#error")
+    assert page.inner_text("#text") == "?"

@@ -1,0 +1,137 @@
+"""A local web page to draw or upload a digit and see what the model reads, with a JSON API.
+
+Flask serves it; `python HandWritten_digit_Classifier.py --serve` loads the model once and calls
+serve(). Every image goes through digit_model.read_image, the same reading as --predict.
+
+    GET  /              the page (static/index.html, app.js, style.css: no build step, no CDN)
+    POST /api/predict   one image, as the raw request body or a multipart field named "image";
+                        answers the JSON object `--predict --json` prints for one file, plus
+                        "inputs": each digit's 28x28 input as a PNG data URL
+    GET  /api/health    {"status": "ok", "model": the model's file name}
+
+Bad input answers {"error": "..."}: 400 not an image, corrupt or no digit; 413 over
+MAX_UPLOAD_BYTES or MAX_IMAGE_PIXELS; 404 and 405 as usual. Nothing a request sends is
+written to disk, and no request names a file on the server.
+"""
+
+import base64
+import contextlib
+import io
+import logging
+import os
+import signal
+import socket
+from pathlib import Path
+
+import numpy as np
+from flask import Flask, jsonify, request, send_from_directory
+from PIL import Image
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
+
+import digit_model
+import digit_reader
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Pillow warns from this many pixels on; a larger image would cost the server seconds.
+MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS
+UPLOAD_FIELD = "image"
+UNNAMED_UPLOAD = "upload"
+
+
+def data_url(pixels):
+    """A 28x28 input as a PNG data URL, white ink on black as the model saw it."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(pixels * 255).astype(np.uint8), mode="L").save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def uploaded_image():
+    """The request's image bytes and name: a multipart field, or else the raw body."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get(UPLOAD_FIELD)
+        if upload is None:
+            return None, f"the form has no field named {UPLOAD_FIELD!r}"
+        return upload.read(), Path(upload.filename or UNNAMED_UPLOAD).name
+    return request.get_data(), UNNAMED_UPLOAD
+
+
+def create_app(model):
+    """The Flask app answering for one loaded DigitModel."""
+    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
+
+    @app.get("/")
+    def page():
+        return send_from_directory(STATIC_DIR, "index.html")
+
+    @app.get("/api/health")
+    def health():
+        return jsonify(status="ok", model=Path(model.path).name)
+
+    @app.post("/api/predict")
+    def predict():
+        data, name = uploaded_image()
+        if not data:
+            return jsonify(error=name if data is None else "the request holds no image"), 400
+        try:
+            digits = digit_model.read_image(model, io.BytesIO(data), MAX_IMAGE_PIXELS)
+        except digit_reader.ImageTooLargeError as error:
+            return jsonify(error=str(error)), 413
+        except digit_reader.ReaderError as error:
+            return jsonify(error=str(error)), 400
+        return jsonify(digit_model.reading_json(name, digits) |
+                       {"inputs": [data_url(digit.pixels) for digit in digits]})
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code == 413:
+            message = f"the upload is over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+        else:
+            message = error.description
+        return jsonify(error=message), error.code
+
+    return app
+
+
+def serve(model, host, port, processes=1):
+    """Serve the page until Ctrl-C, from `processes` processes sharing one listening socket (each
+    with its own interpreter lock, so that they use as many cores); raise OSError if the address
+    cannot be had. More than one process needs a model that survives fork(): ONNX Runtime's."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    # Bound here rather than by Werkzeug, which prints its own lines and exits when it cannot.
+    listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    port = listener.getsockname()[1]  # the one the system chose, if port was 0
+    server = make_server(host, port, create_app(model), threaded=True, fd=listener.fileno())
+    helpers = []
+    # Ctrl-C is ignored for the moment helpers are started, so that none is left unaccounted for.
+    default = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for _ in range(processes - 1):
+            helper = os.fork()
+            if helper == 0:  # a helper answers on the same socket until it is stopped
+                try:
+                    signal.signal(signal.SIGINT, default)
+                    server.serve_forever()  # returns on Ctrl-C
+                finally:
+                    os._exit(0)
+            helpers.append(helper)
+    finally:
+        signal.signal(signal.SIGINT, default)
+    # `kill` and service managers stop with SIGTERM, which would end this process at once and
+    # leave the helpers running: handle it as Ctrl-C, so that they are stopped below.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        print(f"Serving the digit page at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+        server.serve_forever()  # returns on Ctrl-C
+    except KeyboardInterrupt:  # one that came before Werkzeug started listening for it
+        pass
+    finally:
+        for helper in helpers:  # Ctrl-C in a terminal reaches them too; a signal to us alone does not
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(helper, signal.SIGTERM)
+            os.waitpid(helper, 0)
+        server.server_close()
+        listener.close()
+    print("Stopped the server.")

@@ -1,0 +1,166 @@
+// The drawing page: draw or drop an image, send it to /api/predict, show what the model read.
+"use strict";
+
+const PEN_WIDTH = 20;  // px on the 280 px canvas: about 2 of MNIST's 28 pixels, as a pen stroke there
+const canvas = document.getElementById("canvas");
+const context = canvas.getContext("2d");
+const result = document.getElementById("result");
+const text = document.getElementById("text");
+const note = document.getElementById("note");
+const errorBox = document.getElementById("error");
+const digitsBox = document.getElementById("digits");
+const dropZone = document.body;
+let latestRequest = 0;
+let drawing = false;
+
+function clearCanvas() {
+  context.fillStyle = "white";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+}
+
+function showNothing() {
+  errorBox.hidden = true;
+  text.textContent = "?";
+  note.textContent = "";
+  digitsBox.replaceChildren();
+}
+
+function canvasPoint(event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * canvas.width / box.width,
+          (event.clientY - box.top) * canvas.height / box.height];
+}
+
+function percent(probability) {
+  // Cut, never rounded up, and never 100%: the model is never certain (digit_model.shown).
+  return Math.min(Math.floor(probability * 1000) / 10, 99.9).toFixed(1) + "%";
+}
+
+function digitCard(digit, position, input) {
+  const card = document.createElement("div");
+  card.className = "digit" + (digit.unsure ? " unsure" : "");
+  const title = document.createElement("h2");
+  title.textContent = `Digit ${position + 1}: ${digit.digit} (${percent(digit.confidence)})` +
+                      (digit.unsure ? ", unsure" : "");
+  const seen = document.createElement("figure");
+  const image = document.createElement("img");
+  image.src = input;
+  image.alt = "the 28x28 image the model saw";
+  const caption = document.createElement("figcaption");
+  caption.textContent = "what the model saw";
+  seen.append(image, caption);
+  const bars = document.createElement("div");
+  bars.className = "bars";
+  digit.probabilities.forEach((probability, candidate) => {
+    const bar = document.createElement("div");
+    bar.className = "bar" + (candidate === digit.digit ? " top" : "");
+    const label = document.createElement("span");
+    label.textContent = candidate;
+    const fill = document.createElement("span");
+    fill.className = "fill";
+    fill.style.width = `${(100 * probability).toFixed(1)}%`;
+    const value = document.createElement("span");
+    value.className = "value";
+    value.textContent = percent(probability);
+    bar.append(label, fill, value);
+    bars.append(bar);
+  });
+  card.append(title, seen, bars);
+  return card;
+}
+
+function showReading(reading) {
+  errorBox.hidden = true;
+  text.textContent = reading.text;
+  note.textContent = reading.unsure
+    ? "Unsure: the model always answers with a digit, even for a scribble or a letter."
+    : "";
+  digitsBox.replaceChildren(...reading.digits.map(
+    (digit, position) => digitCard(digit, position, reading.inputs[position])));
+}
+
+function showError(message) {
+  showNothing();
+  errorBox.textContent = message;
+  errorBox.hidden = false;
+}
+
+async function read(blob, name, request = ++latestRequest) {
+  result.dataset.settled = "false";
+  const form = new FormData();
+  form.append("image", blob, name);
+  let reading;
+  try {
+    const response = await fetch("/api/predict", {method: "POST", body: form});
+    reading = await response.json();
+  } catch (error) {
+    reading = {error: `the server did not answer (${error.message})`};
+  }
+  if (request !== latestRequest) return;  // a newer stroke or upload is on its way
+  if (reading.error) showError(reading.error); else showReading(reading);
+  result.dataset.settled = "true";
+}
+
+canvas.addEventListener("pointerdown", (event) => {
+  drawing = true;
+  canvas.setPointerCapture(event.pointerId);
+  const [x, y] = canvasPoint(event);
+  context.strokeStyle = "black";
+  context.lineWidth = PEN_WIDTH;
+  context.lineCap = "round";
+  context.lineJoin = "round";
+  context.beginPath();
+  context.moveTo(x, y);
+  context.lineTo(x, y);
+  context.stroke();
+});
+
+canvas.addEventListener("pointermove", (event) => {
+  if (!drawing) return;
+  const [x, y] = canvasPoint(event);
+  context.lineTo(x, y);
+  context.stroke();
+});
+
+function endStroke() {
+  if (!drawing) return;
+  drawing = false;
+  // The canvas is encoded asynchronously: the request counts, and the answer on show is stale,
+  // from the moment the stroke ends.
+  const request = ++latestRequest;
+  result.dataset.settled = "false";
+  canvas.toBlob((blob) => read(blob, "drawing.png", request), "image/png");
+}
+canvas.addEventListener("pointerup", endStroke);
+canvas.addEventListener("pointercancel", endStroke);
+
+document.getElementById("clear").addEventListener("click", () => {
+  clearCanvas();
+  latestRequest++;
+  result.dataset.settled = "true";
+  showNothing();
+});
+
+function readFile(file) {
+  if (!file) return;
+  clearCanvas();
+  read(file, file.name);
+}
+
+document.getElementById("file").addEventListener("change", (event) => {
+  readFile(event.target.files[0]);
+  event.target.value = "";
+});
+
+dropZone.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  canvas.parentElement.classList.add("dragging");
+});
+dropZone.addEventListener("dragleave", () => canvas.parentElement.classList.remove("dragging"));
+dropZone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  canvas.parentElement.classList.remove("dragging");
+  readFile(event.dataTransfer.files[0]);
+});
+
+clearCanvas();
