@@ -976,7 +976,7 @@ def save_annotated(path, digits, target):
     import digit_reader
     from PIL import ImageDraw, ImageFont, ImageOps
 
-    image, _ = digit_reader.open_image(path, reduce=False)  # the boxes are in full-size pixels
+    image, _ = digit_reader.open_image(path, shorter_side=None)  # the boxes are in full-size pixels
     image = ImageOps.exif_transpose(image).convert("RGB")
     draw = ImageDraw.Draw(image)
     line = max(2, round(max(image.size) / 250))

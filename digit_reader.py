@@ -11,10 +11,13 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
    light falling off to one side and coloured paper drop out with the plane.
 3. Ink: each pixel's colour distance from the paper towards the ink, relative to how far the
    light there lets ink go, scaled so that full ink is 1. Whatever is within a few standard
-   deviations of the paper's own grain becomes 0.
+   deviations of the paper's own grain becomes 0. The lines of ruled paper (thin ink running
+   across most of the image's width) become 0 too, except where a stroke crosses them.
 4. Digits: connected pieces of ink; pieces that overlap much left to right, or sit one above
    the other, are one digit (the detached top stroke of a 5); specks, dots and dashes much
-   smaller than the digits are dropped; the digits are ordered left to right.
+   smaller than the digits are dropped; the digits are ordered left to right. Digits found
+   small at the working size (a note photographed on a desk) are looked at again: steps 1 to
+   4 are repeated on a crop around them, decoded at the resolution that crop needs.
 5. MNIST form: strokes much thinner than MNIST's are widened, the digit is scaled so that its
    longest side is 20 pixels and pasted into a 28x28 field with its centre of mass at the
    centre: white ink on black, floats in [0, 1].
@@ -28,6 +31,7 @@ Anything that stops an image from being read raises ReaderError (ImageTooLargeEr
 many pixels), with a short reason; nothing else escapes.
 """
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 
@@ -40,13 +44,14 @@ FIELD_SIZE = 28             # the MNIST field
 DIGIT_BOX = 20              # MNIST digits fit a 20x20 box inside the field
 WORKING_SIDE = 128          # images are shrunk so their shorter side is at most this: a digit
 MAX_WORKING_LENGTH = 768    # needs far fewer pixels; the longer side is kept to this at most
-DENOISE_MIN_SIDE = 56       # denoise only images large enough to keep their strokes
+DENOISE_MIN_SIDE = 56       # denoise only images large enough to keep their strokes, and only
+DENOISE_ABOVE_SCALE = 0.25  # those shrunk less than this: shrinking more averages the grain away
 MIN_INK_CONTRAST = 40       # gray levels between paper and ink below which we see no digit
 NOISE_FLOOR_SIGMAS = 5      # ink fainter than this many paper-noise deviations is paper
 SPECK_FRACTION = 0.05       # pieces with less ink than this share of the largest are specks
 MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the tallest are dots or dashes,
 MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the most inky are specks
-MIN_DIGIT_SIDE = 4          # pixels: anything smaller is too small to be read as a digit
+MIN_DIGIT_SIDE = 4          # full-size pixels: anything smaller is too small to be a digit
 MAX_PIECES = 64             # pieces of ink considered, the inkiest first
 MERGE_OVERLAP = 0.5         # pieces overlapping left to right by this share belong together,
 STACKED_OVERLAP = 0.2       # as do pieces above one another (sharing at most this share of height)
@@ -57,6 +62,12 @@ DARK_PAPER_BORDER_SHARE = 0.97  # dark paper must fill this share of the border 
 MIN_STROKE = 2.0
 TARGET_STROKE = 2.9
 MAX_THICKEN_SIDE = 128      # pieces longer than this are reduced before their strokes are widened
+RULED_SPAN = 0.8           # a ruled line crosses at least this share of the image's width,
+RULED_SEGMENT = 0.25       # in runs of ink at least this share of it (a tilted line steps down)
+RULED_THICKNESS = 0.6      # and is at most this share of the writing's stroke width thick
+CLOSE_LOOK_HEIGHT = 32      # digits shorter than this at the working size are read again, from a
+CLOSE_LOOK_MARGIN = 1.0     # crop with this many digit heights of margin around them, if that
+CLOSE_LOOK_GAIN = 1.5       # crop is read at least this many times finer
 MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's plane
 MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a plane
 SURFACE_FITS = 3            # fits of the plane, each without the pixels the last found inky
@@ -103,10 +114,11 @@ class Ink:
 
 # ---------------------------------------------------------------- 1. open
 
-def open_image(source, max_pixels=None, reduce=True):
+def open_image(source, max_pixels=None, shorter_side=WORKING_SIDE):
     """Open an image (a path or a binary file object) and decode it, a large JPEG at a fraction of
-    its size unless reduce is false; return it with its upright size at full resolution. Images
-    over max_pixels (default: Pillow's limit) are refused."""
+    its size with its shorter side no shorter than shorter_side (None: full size); return it with
+    its upright size at full resolution. Images over max_pixels (default: Pillow's limit) are
+    refused."""
     max_pixels = max_pixels or 2 * Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
@@ -116,8 +128,9 @@ def open_image(source, max_pixels=None, reduce=True):
             if image.width * image.height > max_pixels:
                 raise Image.DecompressionBombError
             size = upright_size(image)
-            if reduce:  # JPEG: decoding at 1/2 to 1/8 of full size is much faster
-                image.draft(None, (WORKING_SIDE, WORKING_SIDE))
+            if shorter_side:  # JPEG: decoding at 1/2 to 1/8 of full size is much faster
+                least = shorter_side / min(image.size)
+                image.draft(None, (int(np.ceil(image.width * least)), int(np.ceil(image.height * least))))
             image.load()
         return image, size
     except UnidentifiedImageError:
@@ -135,8 +148,9 @@ def upright_size(image):
     return image.size[::-1] if orientation in TRANSPOSED_ORIENTATIONS else image.size
 
 
-def to_levels(image):
-    """Return the upright image as float gray or RGB levels 0-255 (H x W x 1 or 3), working size."""
+def to_levels(image, denoise=True):
+    """Return the upright image as float gray or RGB levels 0-255 (H x W x 1 or 3), working size,
+    denoised unless denoise is false."""
     if image.mode not in ACCEPTED_MODES:
         raise ReaderError(f"unsupported image mode {image.mode}")
     image = ImageOps.exif_transpose(image)
@@ -149,7 +163,7 @@ def to_levels(image):
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
     else:
         image = image.convert("L" if image.mode in ("1", "L") else "RGB")
-    scale = min(WORKING_SIDE / min(image.size), MAX_WORKING_LENGTH / max(image.size))
+    scale = working_scale(image.size)
     if scale < 1:
         image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                              Image.Resampling.BOX)
@@ -158,7 +172,14 @@ def to_levels(image):
     if levels.shape[-1] == 3 and np.array_equal(levels[..., 0], levels[..., 1]) \
             and np.array_equal(levels[..., 0], levels[..., 2]):
         levels = levels[..., :1]  # gray saved as RGB: one channel is enough
-    return median_of_three(median_of_three(levels, 0), 1) if min(image.size) >= DENOISE_MIN_SIDE else levels
+    if denoise and min(image.size) >= DENOISE_MIN_SIDE:
+        return median_of_three(median_of_three(levels, 0), 1)
+    return levels
+
+
+def working_scale(size):
+    """How much an image of this size is shrunk to be read: 1 for a small one."""
+    return min(1, WORKING_SIDE / min(size), MAX_WORKING_LENGTH / max(size))
 
 
 def median_of_three(levels, axis):
@@ -282,6 +303,33 @@ def find_ink(levels):
     return Ink(np.clip(strength, 0, 1).astype(np.float32), core & (strength > 0))
 
 
+def without_ruled_lines(ink):
+    """The ink with the lines of ruled paper taken out: thin ink running across most of the
+    image's width, row by row. Where a stroke crosses such a line, the stroke keeps its pixels."""
+    mask = ink.strength > 0
+    segment = int(RULED_SEGMENT * mask.shape[1]) | 1  # odd, so that the window is centred
+    # An opening by a horizontal segment, as a minimum then a maximum filter along the rows.
+    runs = ndimage.maximum_filter1d(ndimage.minimum_filter1d(mask.view(np.uint8), segment, axis=1),
+                                    segment, axis=1) > 0
+    if not runs.any():
+        return ink
+    labels, _ = ndimage.label(runs, structure=np.ones((3, 3)))
+    # Thinner than the writing: a digit's own bar across a small image is as thick as its strokes.
+    thickest = RULED_THICKNESS * stroke_width(mask)
+    lines = np.zeros_like(mask)
+    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
+        own = labels[rows, columns] == label
+        per_column = own.sum(axis=0)  # a digit's bar lying on the line makes a few columns thick
+        if columns.stop - columns.start >= RULED_SPAN * mask.shape[1] and np.median(per_column) <= thickest:
+            lines[rows, columns] |= own & (per_column <= thickest)
+    if not lines.any():
+        return ink
+    # A stroke crossing a line continues on both sides of it: the gap it would leave is closed.
+    crossings = ndimage.binary_closing(mask & ~lines, structure=np.ones((int(np.ceil(thickest)) + 2, 1), bool))
+    lines &= ~crossings
+    return Ink(np.where(lines, 0, ink.strength).astype(np.float32), ink.core & ~lines)
+
+
 # ---------------------------------------------------------------- 4. digits
 
 @dataclass
@@ -319,8 +367,9 @@ class Piece:
         self.left, self.right = min(self.left, other.left), max(self.right, other.right)
 
 
-def group_pieces(labels, core):
-    """Group the labelled pieces of ink into digits, dropping specks and dashes; left to right."""
+def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
+    """Group the labelled pieces of ink into digits, dropping specks, dashes and digits whose
+    longer side is under min_side pixels; left to right."""
     regions = ndimage.find_objects(labels)
     core_area = ndimage.sum_labels(core, labels, index=np.arange(1, len(regions) + 1))
     pieces = [Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start, columns.stop)
@@ -343,7 +392,7 @@ def group_pieces(labels, core):
     most_ink = max((piece.ink for piece in pieces), default=0)
     return sorted((piece for piece in pieces if piece.height >= MIN_HEIGHT_FRACTION * tallest
                    and piece.ink >= MIN_INK_FRACTION * most_ink
-                   and max(piece.height, piece.width) >= MIN_DIGIT_SIDE),
+                   and max(piece.height, piece.width) >= min_side),
                   key=lambda piece: piece.left)
 
 
@@ -410,29 +459,88 @@ def to_mnist_form(ink, core):
 
 # ---------------------------------------------------------------- all steps
 
+@dataclass(frozen=True)
+class Look:
+    """One look at an image: its ink at the working size, grouped into digits, and how many
+    full-size pixels a working pixel stands for."""
+    ink: Ink
+    labels: np.ndarray
+    pieces: list
+    scale_x: float
+    scale_y: float
+
+    def box(self, piece):
+        """Where a piece is, in full-size pixels."""
+        left, top = int(piece.left * self.scale_x), int(piece.top * self.scale_y)
+        return Box(left, top, max(1, int(np.ceil(piece.right * self.scale_x)) - left),
+                   max(1, int(np.ceil(piece.bottom * self.scale_y)) - top))
+
+
+def look_at(image, size):
+    """Find the ink of a decoded image whose upright full size is size, grouped into digits."""
+    # The median that removes grain would also remove the strokes of digits shrunk to a pixel.
+    levels = to_levels(image, denoise=working_scale(size) > DENOISE_ABOVE_SCALE)
+    ink = without_ruled_lines(find_ink(levels))
+    labels, _ = ndimage.label(ink.strength > 0, structure=np.ones((3, 3)))
+    pieces = group_pieces(labels, ink.core, MIN_DIGIT_SIDE * working_scale(size))
+    return Look(ink, labels, pieces, size[0] / levels.shape[1], size[1] / levels.shape[0])
+
+
 def read_digits(source, max_pixels=None):
     """Find the digits in an image (a file's path, a binary file object or a Pillow image),
     left to right; return a FoundDigit for each. Images over max_pixels are refused."""
     if isinstance(source, Image.Image):
-        image, (full_width, full_height) = source, upright_size(source)
+        image, size = source, upright_size(source)
     else:
-        image, (full_width, full_height) = open_image(source, max_pixels)
-    levels = to_levels(image)
-    ink = find_ink(levels)
-    labels, _ = ndimage.label(ink.strength > 0, structure=np.ones((3, 3)))
-    scale_x, scale_y = full_width / levels.shape[1], full_height / levels.shape[0]
+        image, size = open_image(source, max_pixels)
+    look, offset = look_at(image, size), Box(0, 0, *size)
+    region = close_look_region([look.box(piece) for piece in look.pieces], size)
+    if region is not None:
+        # Digits small in a large image (a note on a desk) lose their shape at the working
+        # size: look again at a crop around them, decoded at the resolution the crop needs.
+        if not isinstance(source, Image.Image):
+            if hasattr(source, "seek"):
+                source.seek(0)
+            shorter_side = int(np.ceil(min(size) * working_scale((region.width, region.height))))
+            image, _ = open_image(source, max_pixels, shorter_side)
+        upright = ImageOps.exif_transpose(image)
+        scale_x, scale_y = upright.width / size[0], upright.height / size[1]
+        crop = upright.crop((int(region.x * scale_x), int(region.y * scale_y),
+                             int(np.ceil((region.x + region.width) * scale_x)),
+                             int(np.ceil((region.y + region.height) * scale_y))))
+        with contextlib.suppress(ReaderError):  # nothing more to see: keep the first look
+            look, offset = look_at(crop, (region.width, region.height)), region
     found = []
-    for piece in group_pieces(labels, ink.core):
+    for piece in look.pieces:
         rows, columns = slice(piece.top, piece.bottom), slice(piece.left, piece.right)
-        own = np.isin(labels[rows, columns], piece.labels)
-        pixels = to_mnist_form(np.where(own, ink.strength[rows, columns], 0), own & ink.core[rows, columns])
-        left, top = int(columns.start * scale_x), int(rows.start * scale_y)
-        box = Box(left, top, max(1, int(np.ceil(columns.stop * scale_x)) - left),
-                  max(1, int(np.ceil(rows.stop * scale_y)) - top))
-        found.append(FoundDigit(pixels, box))
+        own = np.isin(look.labels[rows, columns], piece.labels)
+        with contextlib.suppress(ReaderError):  # a piece of a pixel or two vanishes when scaled
+            pixels = to_mnist_form(np.where(own, look.ink.strength[rows, columns], 0),
+                                   own & look.ink.core[rows, columns])
+            box = look.box(piece)
+            found.append(FoundDigit(pixels, Box(box.x + offset.x, box.y + offset.y, box.width, box.height)))
     if not found:
         raise ReaderError("no digit found: the ink is too small to be a digit")
     return found
+
+
+def close_look_region(boxes, size):
+    """The part of the image worth a closer look, as a Box in full-size pixels: around the
+    digits found, when they were small at the working size; else None."""
+    if not boxes:
+        return None
+    tallest = max(box.height for box in boxes)
+    if tallest * working_scale(size) >= CLOSE_LOOK_HEIGHT:
+        return None
+    margin = int(CLOSE_LOOK_MARGIN * tallest)
+    left = max(0, min(box.x for box in boxes) - margin)
+    top = max(0, min(box.y for box in boxes) - margin)
+    right = min(size[0], max(box.x + box.width for box in boxes) + margin)
+    bottom = min(size[1], max(box.y + box.height for box in boxes) + margin)
+    region = Box(left, top, right - left, bottom - top)
+    # Worth it only if the crop is read at a clearly finer scale than the whole image was.
+    finer = working_scale((region.width, region.height)) >= CLOSE_LOOK_GAIN * working_scale(size)
+    return region if finer else None
 
 
 def expand_paths(paths):

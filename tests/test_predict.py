@@ -108,6 +108,27 @@ def test_a_long_thin_stroke_is_reduced_before_it_is_widened():
     assert (widened > 0).sum(axis=0).max() >= 3  # the one-pixel line became a stroke
 
 
+def ink_of(mask):
+    return digit_reader.Ink(mask.astype(np.float32), mask.copy())
+
+
+def test_a_ruled_line_is_removed_but_not_where_a_stroke_crosses_it():
+    mask = np.zeros((60, 60), bool)
+    mask[5:55, 27:33] = True  # a 1, six pixels wide
+    mask[30, :] = True        # a ruled line one pixel thick across the image
+    kept = digit_reader.without_ruled_lines(ink_of(mask)).strength > 0
+    assert not kept[30, :27].any() and not kept[30, 33:].any()
+    assert kept[5:55, 27:33].all()
+
+
+def test_a_bar_as_thick_as_the_strokes_is_not_a_ruled_line():
+    mask = np.zeros((16, 16), bool)  # a 7 in a 16x16 scan: its bar crosses the whole width
+    mask[2:4, :] = True
+    for row in range(4, 15):
+        mask[row, 14 - row // 2:16 - row // 2] = True
+    assert np.array_equal(digit_reader.without_ruled_lines(ink_of(mask)).strength > 0, mask)
+
+
 def test_blank_image_is_an_error():
     with pytest.raises(digit_reader.ReaderError, match="no digit found"):
         digit_reader.read_digits(Image.new("L", (200, 200), 230))

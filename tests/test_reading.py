@@ -3,8 +3,8 @@
 Every set is made from the same committed test-split digits (never the training split), as
 people would present them: cropped to the ink, drawn with a mouse, photographed under uneven
 light, in colour, scanned small. Typed digits come from the DejaVu fonts matplotlib ships, and
-numbers are several test digits side by side. `python -m pytest tests/test_reading.py -s`
-prints the table that README.md shows.
+numbers are several test digits side by side, also on ruled paper.
+`python -m pytest tests/test_reading.py -s` prints the table that README.md shows.
 """
 
 import collections
@@ -58,12 +58,15 @@ def accuracies(default_model):
              for font in user_images.FONTS for size in TYPED_SIZES for digit in range(10)]
     results["typed (DejaVu, 12 styles x 3 sizes)"] = np.mean([text == str(digit) for digit, text in typed])
     rng = np.random.default_rng(0)
-    right = 0
+    right = np.zeros(2)
     for _ in range(NUMBERS):
         chosen = [digits[index] for index in rng.integers(len(digits), size=rng.integers(*NUMBER_LENGTHS))]
         image = user_images.number_image([pixels for pixels, _ in chosen], rng)
-        right += read_text(default_model, image, "PNG") == "".join(str(digit) for _, digit in chosen)
-    results["numbers of 2-4 digits (read exactly)"] = right / NUMBERS
+        text = "".join(str(digit) for _, digit in chosen)
+        right += [read_text(default_model, shown, "PNG") == text
+                  for shown in (image, user_images.on_ruled_paper(image, rng))]
+    results["numbers of 2-4 digits (read exactly)"] = right[0] / NUMBERS
+    results["the same numbers on ruled paper"] = right[1] / NUMBERS
     print(f"\n| set ({PER_DIGIT * 10} test digits each; typed: {len(user_images.FONTS) * len(TYPED_SIZES) * 10}"
           f"; numbers: {NUMBERS}) | accuracy |\n|---|---|")
     for name, accuracy in results.items():
@@ -86,6 +89,10 @@ def test_typed_digits(accuracies):
 
 def test_numbers_are_read_in_order(accuracies):
     assert accuracies["numbers of 2-4 digits (read exactly)"] >= NUMBERS_TARGET, accuracies
+
+
+def test_the_lines_of_ruled_paper_are_not_read(accuracies):
+    assert accuracies["the same numbers on ruled paper"] >= NUMBERS_TARGET, accuracies
 
 
 def test_plain_digits_read_as_the_model_reads_the_dataset(default_model):

@@ -2,8 +2,8 @@
 
 Each maker takes a 28x28 MNIST digit (uint8, white ink on black) and a numpy random generator,
 and returns a Pillow image of the same digit as a person might photograph, crop, draw or scan
-it. `typed_digit` renders a digit in a font instead, and `number_image` puts several digits side
-by side.
+it. `typed_digit` renders a digit in a font instead, `number_image` puts several digits side
+by side, and `on_ruled_paper` draws a notebook's lines across an image.
 """
 
 import functools
@@ -22,6 +22,7 @@ FONTS = [f"DejaVu{family}{style}.ttf" for family, styles in (
 COLOUR_PAIRS = [((20, 40, 160), (255, 250, 205)), ((180, 20, 30), (235, 245, 255)),
                 ((10, 110, 40), (255, 228, 235)), ((30, 30, 30), (255, 214, 120)),
                 ((240, 240, 230), (40, 70, 50)), ((90, 20, 140), (220, 240, 220))]
+RULED_LINE_COLOUR = np.array([150, 180, 230], np.uint8)  # the light blue of a school notebook
 
 
 def ink_box(pixels):
@@ -154,6 +155,16 @@ def low_resolution(pixels, rng):
     return Image.fromarray(np.clip(np.asarray(small, np.float32) * 0.8 + 40, 0, 255).astype(np.uint8))
 
 
+def small_on_a_page(pixels, rng):
+    """A photo of a page, 640x480, with the digit written small somewhere on it (about a tenth of
+    the page's height), saved as JPEG."""
+    page = np.zeros((480, 640), np.float32)
+    digit = enlarge(pixels, 2)
+    top, left = int(rng.integers(0, 480 - digit.shape[0])), int(rng.integers(0, 640 - digit.shape[1]))
+    page[top:top + digit.shape[0], left:left + digit.shape[1]] = digit
+    return on_paper(page, (30, 30, 35), (225, 225, 220), rng).convert("L")
+
+
 def typed_digit(digit, font_file, size):
     """The digit typed in a font at size px, black on white, with a margin."""
     font = ImageFont.truetype(FONT_DIR + font_file, size)
@@ -179,6 +190,15 @@ def number_image(digit_pixels, rng):
     return on_paper(coverage, (25, 25, 30), (240, 238, 232), rng).convert("L")
 
 
+def on_ruled_paper(image, rng):
+    """The image as if written on ruled paper: light blue lines across it, 25 to 60 pixels apart."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+    spacing = int(rng.integers(25, 61))
+    for top in range(int(rng.integers(0, spacing)), pixels.shape[0], spacing):
+        pixels[top:top + 2] = np.minimum(pixels[top:top + 2], RULED_LINE_COLOUR)
+    return Image.fromarray(pixels)
+
+
 SINGLE_DIGIT_SETS = {
     "plain 28x28": plain,
     "cropped to the ink": cropped_to_ink,
@@ -187,4 +207,5 @@ SINGLE_DIGIT_SETS = {
     "uneven light (JPEG)": uneven_light,
     "coloured ink and paper": coloured,
     "low resolution (16x16)": low_resolution,
+    "small on a page (640x480 JPEG)": small_on_a_page,
 }
