@@ -8,7 +8,7 @@ into outputs/: the model (mnist_cnn_model.h5, .keras and .onnx), a confusion mat
 predictions, the training history, metrics.json, history.csv and a classification report.
 
     python HandWritten_digit_Classifier.py                      # the original recipe
-    python HandWritten_digit_Classifier.py --recipe improved    # augmentation, three networks
+    python HandWritten_digit_Classifier.py --recipe improved    # distortions, validation split
     python HandWritten_digit_Classifier.py --predict my_digit.jpg [more images or folders]
     python HandWritten_digit_Classifier.py --serve              # a page to draw digits on
     python HandWritten_digit_Classifier.py --export litert      # the model for phones
@@ -277,8 +277,6 @@ def prepare_output_dir(output_dir, create=True):
         raise UserError(f"cannot write to output folder {output_dir}: {error.strerror}; "
                         "pass --output-dir with a folder you can write to") from None
     return output_dir
-
-
 
 
 # ---------------------------------------------------------------- TensorFlow set-up
@@ -948,10 +946,10 @@ def load_keras_model(keras, model_path):
 
 
 def load_digit_model(model_path):
-    """Load a model to read images with: .onnx through ONNX Runtime (no TensorFlow), else Keras."""
+    """Load a model to read images with: .onnx through ONNX Runtime (no TensorFlow), else Keras.
+    The callers have checked that the file exists (check_model_file)."""
     import digit_model
 
-    check_model_file(model_path)
     if model_path.suffix.lower() == ".onnx":
         try:
             return digit_model.load_onnx_model(model_path)

@@ -27,6 +27,15 @@ def run_script(*args, without_tensorflow=False, timeout=300, cwd=None):
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
+def start_serving(*args):
+    """Start `--serve` with the given flags, as a user would; return the process and its first
+    line of output."""
+    process = subprocess.Popen([sys.executable, str(SCRIPT), "--serve", *map(str, args)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return process, process.stdout.readline()
+
+
 def copy_tiny_dataset(target, per_class=TINY_PER_CLASS):
     """Copy the first few images of every class of both splits into target; return target."""
     for split in ("train", "test"):

@@ -7,15 +7,13 @@ a screenshot. Skipped where Chromium is not installed, unless DIGITS_REQUIRE_BRO
 import os
 import re
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import user_images
-from conftest import DATASET, SCRIPT
+from conftest import DATASET, start_serving
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("DIGITS_REQUIRE_BROWSER"):
@@ -29,10 +27,7 @@ DRAWN_DIGITS = {3: 0, 7: 0}         # digit: which committed test image of it to
 @pytest.fixture(scope="module")
 def page_address(default_run):
     """The real server (`--serve --port 0`), as a user starts it; its address."""
-    server = subprocess.Popen([sys.executable, str(SCRIPT), "--serve", "--port", "0", "--output-dir",
-                               str(default_run)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    first_line = server.stdout.readline()
+    server, first_line = start_serving("--port", "0", "--output-dir", default_run)
     address = re.search(r"http://\S+/", first_line)
     assert address, first_line + server.stderr.read()
     yield address.group(0)

@@ -7,8 +7,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import DATASET, SCRIPT, run_script
+from conftest import DATASET, run_script, start_serving
 from webapp import server
 
 
@@ -118,14 +116,6 @@ def test_the_server_keeps_answering_after_bad_requests(client, thirty_test_digit
 
 
 # ---------------------------------------------------------------- --serve, as a user starts it
-
-def start_serving(*args):
-    """Start `--serve` with the given flags; return the process and its first line of output."""
-    process = subprocess.Popen([sys.executable, str(SCRIPT), "--serve", *map(str, args)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    return process, process.stdout.readline()
-
 
 def test_serve_prints_the_address_answers_and_stops_on_ctrl_c(default_run):
     process, line = start_serving("--port", "0", "--output-dir", default_run)

@@ -107,11 +107,11 @@ def pen_strokes(pixels, scale=4):
 
 @functools.lru_cache(maxsize=2048)
 def pen_path(pixel_bytes):
-    """Where a pen would go to draw the 28x28 digit, as (row, column) points on a 280 px canvas.
-    Cached: the thick and the thin pen share it."""
+    """Where a pen would go to draw the 28x28 digit, as (row, column) points on a 280 px canvas:
+    every point of its strokes. Cached: the thick and the thin pen share it."""
     pixels = np.frombuffer(pixel_bytes, dtype=np.uint8).reshape(28, 28)
-    rows, columns = np.nonzero(thin_strokes(enlarge(pixels, 4) > 0.5))
-    return rows * 2.5, columns * 2.5  # the 112 px skeleton onto the 280 px canvas
+    points = np.concatenate([np.asarray(stroke) for stroke in pen_strokes(pixels)]) * 10
+    return points[:, 0], points[:, 1]
 
 
 def drawn(pen_width):
