@@ -10,7 +10,6 @@ trained model.
     python benchmarks/bench_server.py [--requests 400] [--clients 8] [--image docs/examples/digit-7.jpg]
 """
 
-import argparse
 import http.client
 import json
 import re
@@ -22,14 +21,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from flags import benchmark_parser
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "HandWritten_digit_Classifier.py"
 
 
 def parse_args(argv=None):
     """Read the benchmark's flags."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests in all")
     parser.add_argument("--clients", type=int, default=8, help="clients sending at the same time")
     parser.add_argument("--image", type=Path, default=REPO / "docs" / "examples" / "digit-7.jpg",

@@ -23,26 +23,32 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from flags import benchmark_parser
+
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 SCRIPT = REPO / "HandWritten_digit_Classifier.py"
+
+from digits.constants import DEFAULT_DATA_DIR, IMAGE_SIZE  # noqa: E402  (after the path is set)
+from digits.recipes import RECIPES, steps_per_epoch  # noqa: E402
 PATHS = {"generator": "original's generator-fed loop", "arrays": "project's array-fed loop"}
 INFERENCE_BATCH_SIZES = (1, 1000)
 
 
 def parse_args(argv=None):
     """Read the benchmark's flags."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = benchmark_parser(__doc__, seed_help="seed of the first round")
     parser.add_argument("--epochs", type=int, default=20, help="epochs per training run")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each path, alternated")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the first round")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--child", choices=sorted(PATHS), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
-def epoch_timer(keras):
+def epoch_timer():
     """A callback that records the wall-clock seconds of each epoch."""
+    from digits.tensorflow_setup import keras
+
     class EpochTimer(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.seconds = []
@@ -55,17 +61,20 @@ def epoch_timer(keras):
     return EpochTimer()
 
 
-def generator_fed_run(classifier, keras, dataset, epochs, seed):
+def generator_fed_run(dataset, epochs, seed):
     """The original: fit() on flow_from_directory iterators, one step per call."""
+    from digits.networks import build_original
+    from digits.tensorflow_setup import keras
+
     def flow(split, shuffle):
         return keras.preprocessing.image.ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
-            dataset[split][0], target_size=classifier.IMAGE_SIZE, color_mode="grayscale",
-            class_mode="categorical", batch_size=classifier.RECIPES["original"].batch_size, shuffle=shuffle,
+            split.folder, target_size=IMAGE_SIZE, color_mode="grayscale",
+            class_mode="categorical", batch_size=RECIPES["original"].batch_size, shuffle=shuffle,
             seed=seed)
-    train, test = flow("train", True), flow("test", False)
-    model = classifier.build_original_model(keras)
+    train, test = flow(dataset.train, True), flow(dataset.test, False)
+    model = build_original()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    timer = epoch_timer(keras)
+    timer = epoch_timer()
     started = time.perf_counter()
     model.fit(train, epochs=epochs, validation_data=test, callbacks=[timer], verbose=0)
     fit_seconds = time.perf_counter() - started
@@ -74,15 +83,16 @@ def generator_fed_run(classifier, keras, dataset, epochs, seed):
             "test_accuracy": test_accuracy, "test_loss": test_loss}
 
 
-def array_fed_run(classifier, keras, dataset, epochs, seed):
+def array_fed_run(dataset, epochs, seed):
     """The project: arrays read once, several steps per call; then inference speed."""
+    from digits import data, training
+
     started = time.perf_counter()
-    train = classifier.load_split(keras, *dataset["train"])
-    test = classifier.load_split(keras, *dataset["test"])
+    train, test = data.load_split(dataset.train), data.load_split(dataset.test)
     load_seconds = time.perf_counter() - started
-    recipe = replace(classifier.RECIPES["original"], epochs=epochs)
-    model = classifier.compile_network(keras, recipe, -(-len(train[0]) // recipe.batch_size))
-    timer = epoch_timer(keras)
+    recipe = replace(RECIPES["original"], epochs=epochs)
+    model = training.compile_network(recipe, steps_per_epoch(len(train[0]), recipe.batch_size))
+    timer = epoch_timer()
     started = time.perf_counter()
     model.fit(*train, batch_size=recipe.batch_size, epochs=epochs, validation_data=test,
               shuffle=True, callbacks=[timer], verbose=0)
@@ -90,17 +100,16 @@ def array_fed_run(classifier, keras, dataset, epochs, seed):
     test_loss, test_accuracy = model.evaluate(*test, verbose=0)
     return {"fit_seconds": fit_seconds, "epoch_seconds": timer.seconds, "load_seconds": load_seconds,
             "train_images": len(train[0]), "test_accuracy": test_accuracy, "test_loss": test_loss,
-            "compute_only_epoch_seconds": compute_only_epoch(keras, model, *train,
-                                                         recipe.batch_size),
+            "compute_only_epoch_seconds": compute_only_epoch(model, *train, recipe.batch_size),
             "inference_images_per_second": inference_speed(model, test[0])}
 
 
-def compute_only_epoch(keras, model, images, labels, batch_size, repeats=3):
+def compute_only_epoch(model, images, labels, batch_size, repeats=3):
     """Seconds for one epoch's training steps on one fixed batch, all in one graph: no data
     handling, no Python between steps, no validation. What the network's own math costs."""
-    import tensorflow as tf
+    from digits.tensorflow_setup import keras, tf
 
-    steps = -(-len(images) // batch_size)
+    steps = steps_per_epoch(len(images), batch_size)
     batch = (tf.constant(images[:batch_size]), tf.constant(labels[:batch_size]))
 
     @tf.function
@@ -132,14 +141,13 @@ def inference_speed(model, images):
 
 def child(path, epochs, seed):
     """Run one measurement in this process and print it as JSON."""
-    sys.path.insert(0, str(REPO))
-    import HandWritten_digit_Classifier as classifier
+    from digits.checks import check_dataset
+    from digits.tensorflow_setup import seed_everything
 
-    keras = classifier.import_keras()
-    classifier.seed_everything(keras, seed)
-    dataset = classifier.check_dataset(classifier.DEFAULT_DATA_DIR, strict=False)
+    seed_everything(seed)
+    dataset = check_dataset(DEFAULT_DATA_DIR, strict=False)
     run = generator_fed_run if path == "generator" else array_fed_run
-    result = run(classifier, keras, dataset, epochs, seed)
+    result = run(dataset, epochs, seed)
     result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 

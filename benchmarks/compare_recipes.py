@@ -12,19 +12,21 @@ wrong, and the mean seconds of training per fold.
     python benchmarks/compare_recipes.py --variants improved no-elastic --folds 4
 """
 
-import argparse
 import json
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from flags import benchmark_parser
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import HandWritten_digit_Classifier as classifier  # noqa: E402  (after the path is set)
+from digits.constants import DEFAULT_DATA_DIR, NUM_CLASSES  # noqa: E402  (after the path is set)
+from digits.recipes import RECIPES  # noqa: E402
 
-IMPROVED = classifier.RECIPES["improved"]
+IMPROVED = RECIPES["improved"]
 # Each variant changes one lever of the improved recipe; "original" is the other recipe.
 VARIANTS = {
     "improved": ("the improved recipe", IMPROVED),
@@ -35,23 +37,19 @@ VARIANTS = {
     "no-distortion": ("no distortion at all", replace(IMPROVED, distortion=None)),
     "no-temperature": ("no temperature chosen on the validation split",
                        replace(IMPROVED, calibrate=False)),
-    "three-networks": (f"three networks of {IMPROVED.epochs // 3} epochs, averaged",
-                       replace(IMPROVED, networks=3, epochs=IMPROVED.epochs // 3)),
     # Its softmax is inside its last layer, so there are no scores to temper.
     "original-network": ("the original network in the compact one's place",
-                         replace(IMPROVED, build=classifier.build_original_model, calibrate=False)),
-    "original": ("the original recipe", classifier.RECIPES["original"]),
+                         replace(IMPROVED, network="original", calibrate=False)),
+    "original": ("the original recipe", RECIPES["original"]),
 }
 
 
 def parse_args(argv=None):
     """Read the benchmark's flags."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = benchmark_parser(__doc__, seed_help="seed of the folds and of training")
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS),
                         help="which variants to measure")
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the folds and of training")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser.parse_args(argv)
 
@@ -63,27 +61,28 @@ def fold_numbers(labels, folds, seed):
     rng = np.random.default_rng(seed)
     digits = labels.argmax(axis=1)
     numbers = np.empty(len(digits), dtype=int)
-    for digit in range(classifier.NUM_CLASSES):
+    for digit in range(NUM_CLASSES):
         members = rng.permutation(np.flatnonzero(digits == digit))
         numbers[members] = np.arange(len(members)) % folds
     return numbers
 
 
-def cross_validate(keras, recipe, images, labels, folds, seed):
+def cross_validate(recipe, images, labels, folds, seed):
     """Held-out probabilities for every training image, and the training seconds per fold."""
     import numpy as np
+
+    from digits import data, tensorflow_setup, training
 
     numbers = fold_numbers(labels, folds, seed)
     probabilities = np.zeros(labels.shape, dtype=np.float64)
     seconds = []
     for fold in range(folds):
-        classifier.seed_everything(keras, seed + fold)
+        tensorflow_setup.seed_everything(seed + fold)
         train = images[numbers != fold], labels[numbers != fold]
         validation = None
         if recipe.validation_share:
-            train, validation = classifier.split_validation(*train, recipe.validation_share,
-                                                            seed + fold)
-        trained = classifier.train_recipe(keras, recipe, train, validation, seed + fold)
+            train, validation = data.split_validation(*train, recipe.validation_share, seed + fold)
+        trained = training.train_recipe(recipe, train, validation, seed + fold)
         probabilities[numbers == fold] = trained.model.predict(images[numbers == fold], verbose=0)
         seconds.append(trained.seconds)
     return probabilities, seconds
@@ -93,16 +92,16 @@ def main(argv=None):
     """Cross-validate each variant and print a Markdown table."""
     import numpy as np
 
+    from digits import checks, data
+
     args = parse_args(argv)
-    keras = classifier.import_keras()
-    dataset = classifier.check_dataset(classifier.DEFAULT_DATA_DIR, strict=False)
-    images, labels = classifier.load_split(keras, *dataset["train"])
+    images, labels = data.load_split(checks.check_dataset(DEFAULT_DATA_DIR, strict=False).train)
     truth = labels.argmax(axis=1)
     rows = {}
     for name in args.variants:
         started = time.perf_counter()
-        probabilities, seconds = cross_validate(keras, VARIANTS[name][1], images, labels,
-                                                args.folds, args.seed)
+        probabilities, seconds = cross_validate(VARIANTS[name][1], images, labels, args.folds,
+                                                args.seed)
         right = probabilities[np.arange(len(truth)), truth]
         rows[name] = {"accuracy": float(np.mean(probabilities.argmax(axis=1) == truth)),
                       "loss": float(-np.mean(np.log(np.maximum(right, 1e-12)))),

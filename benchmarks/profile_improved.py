@@ -9,49 +9,49 @@ graph: the network's own arithmetic); and the validation pass alone.
     python benchmarks/profile_improved.py [--epochs 5]
 """
 
-import argparse
 import statistics
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from flags import benchmark_parser
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import HandWritten_digit_Classifier as classifier  # noqa: E402  (after the path is set)
-from bench_training import compute_only_epoch, epoch_timer  # noqa: E402
+from bench_training import compute_only_epoch, epoch_timer  # noqa: E402  (after the path is set)
+from digits import augmentation, checks, data, training  # noqa: E402
+from digits.constants import DEFAULT_DATA_DIR  # noqa: E402
+from digits.recipes import RECIPES, steps_per_epoch  # noqa: E402
+from digits.tensorflow_setup import seed_everything  # noqa: E402
 
 
 def parse_args(argv=None):
     """Read the benchmark's flags."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = benchmark_parser(__doc__, seed_help="seed of the split and the network")
     parser.add_argument("--epochs", type=int, default=5, help="epochs measured for each figure")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the split and the network")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     """Measure each part and print a Markdown table."""
     args = parse_args(argv)
-    keras = classifier.import_keras()
-    import tensorflow as tf  # once import_keras has quietened its start-up
-    classifier.seed_everything(keras, args.seed)
-    dataset = classifier.check_dataset(classifier.DEFAULT_DATA_DIR, strict=False)
-    recipe = replace(classifier.RECIPES["improved"], epochs=args.epochs + 1)
-    train, validation = classifier.split_validation(*classifier.load_split(keras, *dataset["train"]),
-                                                    recipe.validation_share, args.seed)
-    steps = -(-len(train[0]) // recipe.batch_size)
+    seed_everything(args.seed)
+    dataset = checks.check_dataset(DEFAULT_DATA_DIR, strict=False)
+    recipe = replace(RECIPES["improved"], epochs=args.epochs + 1)
+    train, validation = data.split_validation(*data.load_split(dataset.train), recipe.validation_share,
+                                              args.seed)
+    steps = steps_per_epoch(len(train[0]), recipe.batch_size)
 
-    network = classifier.compile_network(keras, recipe, steps)
-    timer = epoch_timer(keras)
-    classifier.train_network(tf, network, recipe, train, validation, args.seed, [timer])
+    network = training.compile_network(recipe, steps)
+    timer = epoch_timer()
+    training.fit(network, recipe, train, validation, args.seed, [timer])
     real_epoch = statistics.median(timer.seconds[1:])  # the first epoch also traces the graphs
 
     pipeline = []
-    batches = iter(classifier.distorted_batches(tf, *train, recipe.batch_size, args.epochs + 1,
-                                                recipe.distortion, args.seed))
+    batches = iter(augmentation.distorted_batches(*train, recipe.batch_size, args.epochs + 1,
+                                                  recipe.distortion, args.seed))
     for epoch in range(args.epochs + 1):
         started = time.perf_counter()
         for _ in range(steps):
@@ -59,7 +59,7 @@ def main(argv=None):
         pipeline.append(time.perf_counter() - started)
     pipeline = statistics.median(pipeline[1:])
 
-    steps_alone = compute_only_epoch(keras, network, *train, recipe.batch_size, repeats=args.epochs)
+    steps_alone = compute_only_epoch(network, *train, recipe.batch_size, repeats=args.epochs)
     validating = []
     for _ in range(args.epochs + 1):
         started = time.perf_counter()

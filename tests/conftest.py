@@ -15,8 +15,10 @@ DATASET = REPO / "reduced_mnist"
 TINY_PER_CLASS = 4
 
 # Run the script with `import tensorflow` made to fail, to prove a path never reaches it.
-_WITHOUT_TENSORFLOW = ("import runpy, sys; sys.modules['tensorflow'] = None; "
-                       "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+# The script's folder goes first on the path, as Python puts it for `python script.py`.
+_WITHOUT_TENSORFLOW = ("import os, runpy, sys; sys.modules['tensorflow'] = None; "
+                       "sys.argv = sys.argv[1:]; sys.path.insert(0, os.path.dirname(sys.argv[0])); "
+                       "runpy.run_path(sys.argv[0], run_name='__main__')")
 
 
 def run_script(*args, without_tensorflow=False, timeout=300, cwd=None):
@@ -27,12 +29,12 @@ def run_script(*args, without_tensorflow=False, timeout=300, cwd=None):
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
-def start_serving(*args):
+def start_serving(*args, preexec_fn=None):
     """Start `--serve` with the given flags, as a user would; return the process and its first
     line of output."""
     process = subprocess.Popen([sys.executable, str(SCRIPT), "--serve", *map(str, args)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=preexec_fn)
     return process, process.stdout.readline()
 
 
@@ -68,9 +70,10 @@ def default_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def default_model(default_run):
     """The default model as --predict loads it: the .onnx, in ONNX Runtime."""
-    import digit_model
+    from digits import runner
+    from digits.constants import ONNX_MODEL_FILE
 
-    return digit_model.load_onnx_model(default_run / "mnist_cnn_model.onnx")
+    return runner.load_onnx_model(default_run / ONNX_MODEL_FILE)
 
 
 def committed_test_digits(per_digit):

@@ -14,8 +14,9 @@ import sys
 import pytest
 from PIL import Image
 
-import HandWritten_digit_Classifier as classifier
 from conftest import SCRIPT, copy_tiny_dataset, run_script
+from digits.constants import MODEL_FILE
+from digits.publishing import write_atomically
 
 
 def assert_one_line_error(result, status, *fragments):
@@ -23,9 +24,10 @@ def assert_one_line_error(result, status, *fragments):
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    if status == 2:  # argparse: its usage, then one error line
-        lines = [line for line in lines if "error:" in line]
     assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    if status == 2:  # a usage error: no usage block, a pointer to --help instead
+        assert lines[0].endswith("(--help lists every flag)")
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
 
@@ -38,12 +40,12 @@ def run_before_training(tmp_path, *args):
     and check that the model is still there, unchanged, with nothing beside it."""
     earlier = tmp_path / "earlier-outputs"
     earlier.mkdir(exist_ok=True)
-    (earlier / classifier.MODEL_FILE).write_bytes(EARLIER_MODEL)
+    (earlier / MODEL_FILE).write_bytes(EARLIER_MODEL)
     if "--output-dir" not in args:
         args = (*args, "--output-dir", earlier)
     result = run_script(*args, without_tensorflow=True)
-    assert [path.name for path in earlier.iterdir()] == [classifier.MODEL_FILE]
-    assert (earlier / classifier.MODEL_FILE).read_bytes() == EARLIER_MODEL
+    assert [path.name for path in earlier.iterdir()] == [MODEL_FILE]
+    assert (earlier / MODEL_FILE).read_bytes() == EARLIER_MODEL
     return result
 
 
@@ -52,6 +54,12 @@ def run_before_training(tmp_path, *args):
 def test_missing_data_dir(tmp_path):
     result = run_before_training(tmp_path, "--data-dir", tmp_path / "nowhere")
     assert_one_line_error(result, 1, str(tmp_path / "nowhere"), "does not exist", "--data-dir")
+
+
+def test_data_dir_that_is_a_file(tmp_path):
+    (tmp_path / "digits.zip").write_bytes(b"PK")
+    result = run_before_training(tmp_path, "--data-dir", tmp_path / "digits.zip")
+    assert_one_line_error(result, 1, f"--data-dir {tmp_path / 'digits.zip'} is a file, not a folder")
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
@@ -153,6 +161,8 @@ def test_the_data_folder_is_never_written(messy_run):
     (["--export", "pdf"], "--export"),
     (["--serve", "--port", "70000"], "--port"),
     (["--predict"], "--predict"),
+    (["--epoch", "5"], "unrecognized arguments: --epoch 5"),  # not taken for --epochs
+    (["--out", "x"], "unrecognized arguments: --out x"),
 ])
 def test_bad_flags_are_usage_errors(tmp_path, args, flag):
     assert_one_line_error(run_before_training(tmp_path, *args), 2, flag)
@@ -181,7 +191,7 @@ def test_output_folder_that_cannot_be_created(tiny_dataset, tmp_path):
     blocker.write_text("")
     result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset,
                                  "--output-dir", blocker / "outputs")
-    assert_one_line_error(result, 1, "cannot write to output folder", str(blocker / "outputs"))
+    assert_one_line_error(result, 1, "cannot write to --output-dir folder", str(blocker / "outputs"))
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
@@ -191,11 +201,11 @@ def test_output_folder_that_cannot_be_written(tiny_dataset, tmp_path):
     locked.mkdir(mode=0o500)
     result = run_before_training(tiny_dataset.parent, "--data-dir", tiny_dataset,
                                  "--output-dir", locked)
-    assert_one_line_error(result, 1, "cannot write to output folder", str(locked))
+    assert_one_line_error(result, 1, "cannot write to --output-dir folder", str(locked))
 
 
 def test_a_failed_write_leaves_the_earlier_file_intact(tmp_path):
-    earlier = tmp_path / "mnist_cnn_model.h5"
+    earlier = tmp_path / MODEL_FILE
     earlier.write_bytes(EARLIER_MODEL)
 
     def half_write(temporary):
@@ -204,15 +214,15 @@ def test_a_failed_write_leaves_the_earlier_file_intact(tmp_path):
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        classifier.write_atomically(earlier, half_write)
+        write_atomically(earlier, half_write)
     assert earlier.read_bytes() == EARLIER_MODEL
-    assert [path.name for path in tmp_path.iterdir()] == ["mnist_cnn_model.h5"]
+    assert [path.name for path in tmp_path.iterdir()] == [MODEL_FILE]
 
 
 def test_ctrl_c_during_training_stops_cleanly(tiny_dataset, tmp_path):
     output_dir = tmp_path / "outputs"
     output_dir.mkdir()
-    (output_dir / classifier.MODEL_FILE).write_bytes(EARLIER_MODEL)
+    (output_dir / MODEL_FILE).write_bytes(EARLIER_MODEL)
     process = subprocess.Popen(
         [sys.executable, str(SCRIPT), "--data-dir", str(tiny_dataset), "--output-dir",
          str(output_dir), "--epochs", "100000"],
@@ -225,8 +235,45 @@ def test_ctrl_c_during_training_stops_cleanly(tiny_dataset, tmp_path):
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "Traceback" not in stderr
-    assert stderr.strip().splitlines() == [
-        "Interrupted: stopped before finishing; earlier outputs are untouched and nothing "
-        "half-written was left."]
-    assert (output_dir / classifier.MODEL_FILE).read_bytes() == EARLIER_MODEL
-    assert [path.name for path in output_dir.iterdir()] == [classifier.MODEL_FILE]
+    note, interrupted = stderr.strip().splitlines()
+    assert note.startswith(f"note: this run will replace the model in {output_dir}/ (written ")
+    assert note.endswith("press Ctrl-C now to keep it, or pass --output-dir")
+    assert interrupted == ("Interrupted: stopped before finishing; earlier outputs are untouched "
+                           "and nothing half-written was left.")
+    assert (output_dir / MODEL_FILE).read_bytes() == EARLIER_MODEL
+    assert [path.name for path in output_dir.iterdir()] == [MODEL_FILE]
+
+
+def test_a_run_that_would_replace_a_model_says_whose_first(tmp_path):
+    from digits.publishing import earlier_run
+
+    assert earlier_run(tmp_path) is None
+    (tmp_path / MODEL_FILE).write_bytes(EARLIER_MODEL)
+    (tmp_path / "metrics.json").write_text('{"test_accuracy": 0.98, "recipe": "improved"}')
+    os.utime(tmp_path / "metrics.json", (1_700_000_000, 1_700_000_000))
+    note = earlier_run(tmp_path)
+    assert note.startswith(f"note: this run will replace the model in {tmp_path}/ (test accuracy "
+                           "0.9800, improved recipe, written 2023-11-1")
+
+
+# ---------------------------------------------------------------- messages name the right thing
+
+@pytest.mark.parametrize("flag", ["--annotate", "--save-preprocessed"])
+def test_a_predict_folder_that_is_a_file_names_its_flag(tmp_path, flag):
+    (tmp_path / "model.onnx").write_bytes(b"unused")
+    (tmp_path / "taken").write_text("a file")
+    result = run_script("--predict", tmp_path, "--model", tmp_path / "model.onnx", flag,
+                        tmp_path / "taken", without_tensorflow=True)
+    assert_one_line_error(result, 1, f"{flag} {tmp_path / 'taken'} is a file; pass {flag} with a folder")
+
+
+def test_no_trained_model_names_the_onnx_file_and_where_it_was_looked_for(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    result = run_script("--predict", tmp_path / "a.png", without_tensorflow=True, cwd=tmp_path)
+    assert_one_line_error(result, 1, "error: no trained model: outputs/mnist_cnn_model.onnx not found "
+                          f"(looked for in the current folder, {tmp_path}); train one first")
+
+
+def test_export_without_a_model_names_the_h5_file(tmp_path):
+    result = run_script("--export", "onnx", "--output-dir", tmp_path, without_tensorflow=True)
+    assert_one_line_error(result, 1, f"no trained model: {tmp_path / MODEL_FILE} not found; train one")

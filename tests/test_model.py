@@ -1,19 +1,17 @@
-"""The network and the loader: layers, parameter count, shapes, ranges, labels, class mapping."""
+"""The networks, the recipes and the loader: layers, parameter count, shapes, ranges, labels,
+class mapping, temperature, distortions."""
 
 import numpy as np
 import pytest
 from PIL import Image
 
-import HandWritten_digit_Classifier as classifier
+from digits import augmentation, checks, data, networks, training
+from digits.recipes import RECIPES, steps_per_call
+from digits.tensorflow_setup import tf
 
 
-@pytest.fixture(scope="module")
-def keras():
-    return classifier.import_keras()
-
-
-def test_original_model_is_the_original_network(keras):
-    model = classifier.build_original_model(keras)
+def test_original_model_is_the_original_network():
+    model = networks.build_original()
     layers = [(type(layer).__name__, layer.get_config().get("filters") or
                layer.get_config().get("units")) for layer in model.layers]
     assert layers == [("Conv2D", 32), ("MaxPooling2D", None), ("Conv2D", 64),
@@ -23,38 +21,49 @@ def test_original_model_is_the_original_network(keras):
     assert model.layers[-1].get_config()["activation"] == "softmax"
 
 
-@pytest.mark.parametrize("recipe", sorted(classifier.RECIPES))
-def test_every_recipe_gives_ten_probabilities(keras, recipe):
-    network = classifier.compile_network(keras, classifier.RECIPES[recipe], steps_per_epoch=1)
-    probabilities = network.predict(np.random.default_rng(0).random((3, 28, 28, 1)), verbose=0)
-    assert probabilities.shape == (3, 10)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_every_recipe_compiles_a_network_for_28x28_digits(recipe):
+    network = training.compile_network(RECIPES[recipe], steps=1)
+    assert network.input_shape == (None, 28, 28, 1) and network.output_shape == (None, 10)
+    assert network.optimizer.__class__.__name__ == "Adam"
 
 
-def test_averaged_networks_are_one_model_that_averages_their_tempered_probabilities(keras):
-    recipe = classifier.RECIPES["improved"]
-    networks = [classifier.compile_network(keras, recipe, 1, f"network_{n}") for n in (1, 2)]
+def test_a_tempered_network_divides_its_scores_by_the_temperature():
+    network = networks.build_compact()
     images = np.random.default_rng(1).random((4, 28, 28, 1)).astype(np.float32)
-    averaged = classifier.average_networks(keras, networks, temperature=2.0)
-    scores = [classifier.scores_model(keras, network).predict(images, verbose=0) for network in networks]
-    tempered = [np.exp(score / 2) / np.exp(score / 2).sum(axis=1, keepdims=True) for score in scores]
-    np.testing.assert_allclose(averaged.predict(images, verbose=0), np.mean(tempered, axis=0), atol=1e-6)
+    scores = networks.scores_model(network).predict(images, verbose=0).astype(np.float64)
+    expected = np.exp(scores / 2) / np.exp(scores / 2).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(networks.tempered(network, 2.0).predict(images, verbose=0), expected,
+                               atol=1e-6)
+    assert networks.tempered(network, 1.0) is network
+
+
+def test_the_temperature_chosen_is_the_one_with_the_lowest_loss():
+    network = networks.build_compact()
+    rng = np.random.default_rng(2)
+    images = rng.random((64, 28, 28, 1)).astype(np.float32)
+    labels = np.eye(10)[rng.integers(10, size=64)]
+    chosen = training.choose_temperature(network, images, labels)
+
+    def loss(temperature):
+        probabilities = networks.tempered(network, temperature).predict(images, verbose=0)
+        return -np.mean(np.log(probabilities[labels.astype(bool)]))
+
+    assert all(loss(chosen) <= loss(other) + 1e-6 for other in training.TEMPERATURES[::6])
 
 
 def test_steps_per_call_divide_an_epoch():
-    assert classifier.steps_per_call(125) == 25  # the original: 4,000 images in batches of 32
-    assert classifier.steps_per_call(29) == 29   # the improved: 3,600 images in batches of 128
-    assert classifier.steps_per_call(60) == 30
-    assert classifier.steps_per_call(2) == 2
+    assert steps_per_call(125) == 25  # the original: 4,000 images in batches of 32
+    assert steps_per_call(29) == 29   # the improved: 3,600 images in batches of 128
+    assert steps_per_call(60) == 30
+    assert steps_per_call(2) == 2
 
 
-def test_distortions_keep_digits_recognisable(keras):
-    import tensorflow as tf
-
+def test_distortions_keep_digits_recognisable():
     images = np.zeros((8, 28, 28, 1), np.float32)
     images[:, 8:20, 12:16] = 1  # a bar
-    distorted = classifier.distort(tf, tf.constant(images), tf.constant([1, 2], tf.int64),
-                                   classifier.RECIPES["improved"].distortion).numpy()
+    distorted = augmentation.distort(tf.constant(images), tf.constant([1, 2], tf.int64),
+                                     RECIPES["improved"].distortion).numpy()
     assert distorted.shape == images.shape and distorted.min() >= 0 and distorted.max() <= 1
     assert not np.allclose(distorted, images)
     # Most of the bar's ink stays, and stays near where it was.
@@ -65,21 +74,20 @@ def test_distortions_keep_digits_recognisable(keras):
 def test_validation_split_is_stratified_and_fixed_by_the_seed():
     labels = np.repeat(np.eye(10), 400, axis=0)
     images = np.arange(len(labels))
-    (train, _), (validation, validation_labels) = classifier.split_validation(images, labels, 0.1, 42)
+    (train, _), (validation, validation_labels) = data.split_validation(images, labels, 0.1, 42)
     assert len(validation) == 400 and np.all(validation_labels.sum(axis=0) == 40)
     assert not set(train) & set(validation) and len(train) + len(validation) == 4000
-    again = classifier.split_validation(images, labels, 0.1, 42)[1][0]
-    other = classifier.split_validation(images, labels, 0.1, 43)[1][0]
+    again = data.split_validation(images, labels, 0.1, 42)[1][0]
+    other = data.split_validation(images, labels, 0.1, 43)[1][0]
     assert np.array_equal(validation, again) and not np.array_equal(validation, other)
 
 
-def load(keras, data_dir, split="train", strict=False):
-    dataset = classifier.check_dataset(data_dir, strict)
-    return classifier.load_split(keras, *dataset[split])
+def load(data_dir, strict=False):
+    return data.load_split(checks.check_dataset(data_dir, strict).train)
 
 
-def test_loader_shapes_range_one_hot_and_class_mapping(keras, tiny_dataset):
-    images, labels = load(keras, tiny_dataset)
+def test_loader_shapes_range_one_hot_and_class_mapping(tiny_dataset):
+    images, labels = load(tiny_dataset)
     assert images.shape == (40, 28, 28, 1) and images.dtype == np.float32
     assert images.min() >= 0 and images.max() <= 1 and images.max() > 0.9
     assert labels.shape == (40, 10) and set(np.unique(labels)) == {0, 1}
@@ -90,16 +98,16 @@ def test_loader_shapes_range_one_hot_and_class_mapping(keras, tiny_dataset):
     np.testing.assert_allclose(images[0, :, :, 0], first / 255, atol=1e-6)
 
 
-def test_loader_converts_colour_and_other_sizes(keras, tiny_dataset):
+def test_loader_converts_colour_and_other_sizes(tiny_dataset):
     Image.new("RGB", (64, 40), (255, 255, 255)).save(tiny_dataset / "train" / "4" / "big.jpg")
-    images, labels = load(keras, tiny_dataset)
+    images, labels = load(tiny_dataset)
     assert images.shape == (41, 28, 28, 1)
     assert labels[:, 4].sum() == 5
 
 
-def test_loader_skips_unreadable_files_without_touching_the_data(keras, tiny_dataset):
+def test_loader_skips_unreadable_files_without_touching_the_data(tiny_dataset):
     (tiny_dataset / "train" / "2" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     before = sorted(tiny_dataset.rglob("*"))
-    images, labels = load(keras, tiny_dataset)
+    images, labels = load(tiny_dataset)
     assert images.shape[0] == 40 and labels[:, 2].sum() == 4
     assert sorted(tiny_dataset.rglob("*")) == before

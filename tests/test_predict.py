@@ -7,10 +7,11 @@ import pytest
 from PIL import Image
 
 import HandWritten_digit_Classifier as classifier
-import digit_model
-import digit_reader
 import user_images
 from conftest import committed_test_digits, run_script
+from digits import reader, runner
+from digits.constants import MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE
+from digits.predict import label_position
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def clear_seven(default_model):
 
 
 def read(model, source):
-    return "".join(str(digit.digit) for digit in digit_model.read_image(model, source))
+    return "".join(str(digit.digit) for digit in runner.read_image(model, source))
 
 
 def sixteen_bit(image):
@@ -68,17 +69,17 @@ def test_exif_orientation_is_honoured(default_model, clear_seven, tmp_path):
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
     clear_seven.convert("RGB").rotate(90, expand=True).save(turned, exif=exif)
-    seen = [digit_reader.read_digits(path)[0].pixels.ravel() for path in (turned, upright)]
+    seen = [reader.read_digits(path)[0].pixels.ravel() for path in (turned, upright)]
     assert np.corrcoef(seen)[0, 1] > 0.9  # the same picture up to JPEG's and a pixel's difference
     assert read(default_model, turned) == "7"
-    boxes = [digit_reader.read_digits(path)[0].box for path in (turned, upright)]
+    boxes = [reader.read_digits(path)[0].box for path in (turned, upright)]
     assert np.abs(np.subtract(*[[box.x, box.y, box.width, box.height] for box in boxes])).max() <= 5
 
 
 def test_boxes_are_in_the_original_images_pixels(clear_seven):
     page = Image.new("L", (2000, 1000), 255)
     page.paste(clear_seven.resize((400, 400)), (1200, 300))
-    box = digit_reader.read_digits(page)[0].box
+    box = reader.read_digits(page)[0].box
     # The 7's ink lies inside the pasted 400 px square, and fills most of its height.
     assert 1200 <= box.x and box.x + box.width <= 1600 and 300 <= box.y and box.y + box.height <= 700
     assert box.height > 250
@@ -94,7 +95,7 @@ def test_a_broken_digit_is_one_digit_and_specks_are_ignored(default_model):
     page[10:13, 10:13] = 1     # dust
     page[-15:-12, -40:-37] = 1
     image = user_images.on_paper(page, (20, 20, 20), (235, 235, 230), np.random.default_rng(0))
-    found = digit_reader.read_digits(image)
+    found = reader.read_digits(image)
     assert len(found) == 1
 
 
@@ -103,20 +104,20 @@ def test_a_long_thin_stroke_is_reduced_before_it_is_widened():
     # first, it takes milliseconds, and the stroke keeps its full strength.
     line = np.zeros((40, 700), np.float32)
     line[20] = 1
-    widened = digit_reader.thicken(line, line > 0)
-    assert max(widened.shape) < 2 * digit_reader.MAX_THICKEN_SIDE and widened.max() == 1
+    widened = reader.thicken(line, line > 0)
+    assert max(widened.shape) < 2 * reader.MAX_THICKEN_SIDE and widened.max() == 1
     assert (widened > 0).sum(axis=0).max() >= 3  # the one-pixel line became a stroke
 
 
 def ink_of(mask):
-    return digit_reader.Ink(mask.astype(np.float32), mask.copy())
+    return reader.Ink(mask.astype(np.float32), mask.copy())
 
 
 def test_a_ruled_line_is_removed_but_not_where_a_stroke_crosses_it():
     mask = np.zeros((60, 60), bool)
     mask[5:55, 27:33] = True  # a 1, six pixels wide
     mask[30, :] = True        # a ruled line one pixel thick across the image
-    kept = digit_reader.without_ruled_lines(ink_of(mask)).strength > 0
+    kept = reader.without_ruled_lines(ink_of(mask)).strength > 0
     assert not kept[30, :27].any() and not kept[30, 33:].any()
     assert kept[5:55, 27:33].all()
 
@@ -126,46 +127,46 @@ def test_a_bar_as_thick_as_the_strokes_is_not_a_ruled_line():
     mask[2:4, :] = True
     for row in range(4, 15):
         mask[row, 14 - row // 2:16 - row // 2] = True
-    assert np.array_equal(digit_reader.without_ruled_lines(ink_of(mask)).strength > 0, mask)
+    assert np.array_equal(reader.without_ruled_lines(ink_of(mask)).strength > 0, mask)
 
 
 def test_blank_image_is_an_error():
-    with pytest.raises(digit_reader.ReaderError, match="no digit found"):
-        digit_reader.read_digits(Image.new("L", (200, 200), 230))
+    with pytest.raises(reader.ReaderError, match="no digit found"):
+        reader.read_digits(Image.new("L", (200, 200), 230))
 
 
 # ---------------------------------------------------------------- what it says
 
 def reading(probabilities, position=0):
-    box = digit_reader.Box(position * 30, 0, 28, 28)
+    box = reader.Box(position * 30, 0, 28, 28)
     probabilities = np.asarray(probabilities, dtype=np.float32)
-    return digit_model.DigitReading(int(probabilities.argmax()), probabilities, box,
+    return runner.DigitReading(int(probabilities.argmax()), probabilities, box,
                                     np.zeros((28, 28), np.float32))
 
 
 def test_no_reading_prints_as_100_percent():
     almost = reading([0.99996, 0.00004] + [0] * 8)
-    assert digit_model.describe("a.png", [almost]).startswith("a.png: 0 (99.9%); runners-up 1 (0.0%)")
-    assert digit_model.reading_json("a.png", [almost])["confidence"] < 1
+    assert runner.describe("a.png", [almost]).startswith("a.png: 0 (99.9%); runners-up 1 (0.0%)")
+    assert runner.reading_json("a.png", [almost])["confidence"] < 1
     saturated = reading([1.0] + [0] * 9)  # what float32 softmax gives, right or wrong
-    assert digit_model.describe("a.png", [saturated]).startswith("a.png: 0 (99.9%); ")
-    assert digit_model.reading_json("a.png", [saturated])["confidence"] == 0.999999
+    assert runner.describe("a.png", [saturated]).startswith("a.png: 0 (99.9%); ")
+    assert runner.reading_json("a.png", [saturated])["confidence"] == 0.999999
 
 
 def test_a_doubtful_reading_is_marked_unsure():
     doubtful = reading([0.1, 0.0, 0.6, 0.3] + [0] * 6)
-    assert digit_model.describe("a.png", [doubtful]).startswith("a.png: 2 (60.0%) (unsure); ")
-    assert digit_model.reading_json("a.png", [doubtful])["unsure"] is True
+    assert runner.describe("a.png", [doubtful]).startswith("a.png: 2 (60.0%) (unsure); ")
+    assert runner.reading_json("a.png", [doubtful])["unsure"] is True
     sure = reading([0.0, 0.0, 0.995, 0.005] + [0] * 6)
-    assert "unsure" not in digit_model.describe("a.png", [sure])
+    assert "unsure" not in runner.describe("a.png", [sure])
 
 
 def test_a_number_is_described_digit_by_digit():
     sure = 255 / 256  # exact in float32: 99.6%
     digits = [reading(np.where(np.eye(10)[digit] > 0, sure, (1 - sure) / 9), position)
               for position, digit in enumerate((2, 0, 2, 4))]
-    assert digit_model.describe("n.png", digits) == "n.png: 2024; 2 (99.6%), 0 (99.6%), 2 (99.6%), 4 (99.6%)"
-    described = digit_model.reading_json("n.png", digits)
+    assert runner.describe("n.png", digits) == "n.png: 2024; 2 (99.6%), 0 (99.6%), 2 (99.6%), 4 (99.6%)"
+    described = runner.reading_json("n.png", digits)
     assert described["text"] == "2024" and [d["box"] for d in described["digits"]][1] == [30, 0, 28, 28]
     assert "digit" not in described and "probabilities" not in described
 
@@ -234,16 +235,16 @@ def test_cli_bad_input_gets_one_line_and_exit_1(cli_run, inputs, case, problem):
 
 def test_cli_saves_each_digits_input(cli_run):
     saved = sorted(path.name for path in cli_run[2].iterdir())
-    assert saved == ["a-seven-1.png", "b-number-1.png", "b-number-2.png", "b-number-3.png",
-                     "b-number-4.png"]
-    with Image.open(cli_run[2] / "b-number-4.png") as image:
+    assert saved == ["a-seven.png-digit1.png", "b-number.jpg-digit1.png", "b-number.jpg-digit2.png",
+                     "b-number.jpg-digit3.png", "b-number.jpg-digit4.png"]
+    with Image.open(cli_run[2] / "b-number.jpg-digit4.png") as image:
         assert (image.size, image.mode) == ((28, 28), "L")
 
 
 def test_cli_annotates_a_copy_with_boxes(cli_run, inputs):
     annotated = cli_run[3]
-    assert sorted(path.name for path in annotated.iterdir()) == ["a-seven.png", "b-number.png"]
-    with Image.open(annotated / "b-number.png") as copy, Image.open(inputs[0] / "b-number.jpg") as original:
+    assert sorted(path.name for path in annotated.iterdir()) == ["a-seven.png.png", "b-number.jpg.png"]
+    with Image.open(annotated / "b-number.jpg.png") as copy, Image.open(inputs[0] / "b-number.jpg") as original:
         assert copy.size == original.size
         changed = np.any(np.asarray(copy.convert("RGB"), int) != np.asarray(original.convert("RGB"), int), axis=-1)
         redness = np.asarray(copy.convert("RGB"), int)
@@ -271,10 +272,10 @@ def test_cli_json_lines(default_run, inputs):
 def test_keras_and_onnx_models_give_the_same_answers(default_run, inputs):
     images = sorted(path for path in inputs[0].iterdir() if path.suffix != ".md")
     answers = {}
-    for model_file in ("mnist_cnn_model.onnx", "mnist_cnn_model.h5", "mnist_cnn_model.keras"):
-        model = classifier.load_digit_model(default_run / model_file)
-        answers[model_file] = [digit_model.read_image(model, path) for path in images]
-    onnx = answers.pop("mnist_cnn_model.onnx")
+    for model_file in (ONNX_MODEL_FILE, MODEL_FILE, NATIVE_MODEL_FILE):
+        model = runner.load_model(default_run / model_file)
+        answers[model_file] = [runner.read_image(model, path) for path in images]
+    onnx = answers.pop(ONNX_MODEL_FILE)
     for keras_answers in answers.values():
         for ours, theirs in zip(onnx, keras_answers):
             assert [digit.digit for digit in ours] == [digit.digit for digit in theirs]
@@ -283,16 +284,39 @@ def test_keras_and_onnx_models_give_the_same_answers(default_run, inputs):
 
 
 def test_the_default_model_is_the_onnx_one_when_training_wrote_it(default_run, tmp_path):
-    assert classifier.default_model_path(default_run) == default_run / "mnist_cnn_model.onnx"
-    assert classifier.default_model_path(tmp_path) == tmp_path / "mnist_cnn_model.h5"
+    assert runner.default_model_path(default_run) == default_run / ONNX_MODEL_FILE
+    assert runner.default_model_path(tmp_path) == tmp_path / ONNX_MODEL_FILE  # what to train
+    (tmp_path / MODEL_FILE).write_bytes(b"an older run's")
+    assert runner.default_model_path(tmp_path) == tmp_path / MODEL_FILE
 
 
 def test_cli_missing_model(inputs, tmp_path):
     result = run_script("--predict", inputs[0], "--model", tmp_path / "none.h5", without_tensorflow=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip() == (f"error: model file {tmp_path / 'none.h5'} not found; train one "
-                                     "first with `python HandWritten_digit_Classifier.py` or pass "
-                                     "--model FILE")
+    assert result.stderr.strip() == (f"error: model file {tmp_path / 'none.h5'} not found; pass "
+                                     "--model with the .onnx, .h5 or .keras file of a trained model")
+
+
+def test_same_file_names_from_two_folders_get_outputs_of_their_own(default_run, inputs, tmp_path):
+    for folder in ("first", "second"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.png").write_bytes((inputs[0] / "a-seven.png").read_bytes())
+    (tmp_path / "first" / "a.jpg").write_bytes((inputs[0] / "b-number.jpg").read_bytes())
+    result = run_script("--predict", tmp_path / "first", tmp_path / "second", "--output-dir", default_run,
+                        "--annotate", tmp_path / "seen", without_tensorflow=True)
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in (tmp_path / "seen").iterdir()) == ["a-2.png.png", "a.jpg.png",
+                                                                          "a.png.png"]
+
+
+@pytest.mark.parametrize("top, expected_anchor", [(100, "lb"), (0, "lt")])
+def test_a_label_goes_above_the_box_or_else_below_it(top, expected_anchor):
+    box = reader.Box(10, top, 40, 60)
+    (x, y), anchor = label_position(box, font_size=20, line=2, image_height=400)
+    assert anchor == expected_anchor and x == 10
+    assert y <= top if anchor == "lb" else y >= top + 60  # never over the ink
+    (_, y), _ = label_position(reader.Box(10, 0, 40, 400), font_size=20, line=2, image_height=400)
+    assert 0 < y < 400  # a digit as tall as the image: inside it
 
 
 @pytest.mark.parametrize("name, message", [("broken.h5", "is not a Keras .h5/.keras model"),

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-import digit_reader
+from digits import reader
 
-MODES = sorted(digit_reader.ACCEPTED_MODES)
+MODES = sorted(reader.ACCEPTED_MODES)
 CONTENTS = ("constant", "noise", "one pixel", "border", "strokes")
 SIXTEEN_BIT_ORDER = {"I;16": "<u2", "I;16L": "<u2", "I;16N": "=u2", "I;16B": ">u2"}
 # The same examples on every run (derandomize), so that the suite's time does not depend on how
@@ -91,8 +91,8 @@ def test_any_image_gives_digits_or_a_reader_error(width, height, mode, kind, see
     event("a side over 1,000 pixels" if max(width, height) > 1000 else "both sides 1,000 pixels or less")
     image = in_mode(draw_content(kind, width, height, rng), mode, rng)
     try:
-        found = digit_reader.read_digits(image)
-    except digit_reader.ReaderError as error:
+        found = reader.read_digits(image)
+    except reader.ReaderError as error:
         event(f"ReaderError: {str(error).split(':')[0]}")
         assert str(error)
         return
@@ -109,8 +109,8 @@ def test_any_image_file_gives_digits_or_a_reader_error(width, height, kind, seed
     Image.fromarray(draw_content(kind, width, height, rng), "L").save(buffer, image_format)
     buffer.seek(0)
     try:
-        found = digit_reader.read_digits(buffer)
-    except digit_reader.ReaderError as error:
+        found = reader.read_digits(buffer)
+    except reader.ReaderError as error:
         assert str(error)
         return
     check_result(found, (width, height))
@@ -123,22 +123,22 @@ def test_damaged_or_foreign_files_raise_reader_error(data, keep):
     Image.fromarray(np.random.default_rng(len(data)).integers(0, 256, (40, 30), dtype=np.uint8)).save(
         buffer, "PNG")
     for damaged in (data, buffer.getvalue()[:int(keep * len(buffer.getvalue()))]):
-        with pytest.raises(digit_reader.ReaderError):
-            digit_reader.read_digits(io.BytesIO(damaged))
+        with pytest.raises(reader.ReaderError):
+            reader.read_digits(io.BytesIO(damaged))
 
 
 def test_an_unaccepted_mode_is_a_reader_error():
-    with pytest.raises(digit_reader.ReaderError, match="unsupported image mode"):
-        digit_reader.read_digits(Image.new("La", (20, 20)))
+    with pytest.raises(reader.ReaderError, match="unsupported image mode"):
+        reader.read_digits(Image.new("La", (20, 20)))
 
 
 def test_a_constant_image_has_no_digit():
-    with pytest.raises(digit_reader.ReaderError, match="no digit found"):
-        digit_reader.read_digits(Image.new("RGB", (300, 200), (200, 180, 150)))
+    with pytest.raises(reader.ReaderError, match="no digit found"):
+        reader.read_digits(Image.new("RGB", (300, 200), (200, 180, 150)))
 
 
 def test_pixels_over_the_limit_are_refused_before_decoding():
     buffer = io.BytesIO()
     Image.new("L", (5000, 4000)).save(buffer, "PNG")
-    with pytest.raises(digit_reader.ImageTooLargeError, match="too large"):
-        digit_reader.read_digits(io.BytesIO(buffer.getvalue()), max_pixels=10_000_000)
+    with pytest.raises(reader.ImageTooLargeError, match="too large"):
+        reader.read_digits(io.BytesIO(buffer.getvalue()), max_pixels=10_000_000)

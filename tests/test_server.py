@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 
 from conftest import DATASET, run_script, start_serving
-from webapp import server
+from digits import server
+from digits.constants import ONNX_MODEL_FILE
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def test_the_page_and_its_files_are_served(client):
 
 
 def test_health(client):
-    assert client.get("/api/health").get_json() == {"status": "ok", "model": "mnist_cnn_model.onnx"}
+    assert client.get("/api/health").get_json() == {"status": "ok", "model": ONNX_MODEL_FILE}
 
 
 def test_thirty_test_digits_get_the_same_answers_as_predict(client, default_run, thirty_test_digits):
@@ -168,6 +169,20 @@ def test_serve_on_a_busy_port_says_so(default_run):
 def test_serve_without_a_model(tmp_path):
     result = run_script("--serve", "--output-dir", tmp_path, without_tensorflow=True)
     assert result.returncode == 1
-    assert result.stderr.strip() == (f"error: model file {tmp_path / 'mnist_cnn_model.h5'} not found; "
-                                     "train one first with `python HandWritten_digit_Classifier.py` "
-                                     "or pass --model FILE")
+    assert result.stderr.strip() == (f"error: no trained model: {tmp_path / ONNX_MODEL_FILE} not found; "
+                                     "train one first with `python HandWritten_digit_Classifier.py`, "
+                                     "or pass --model FILE or --output-dir")
+
+
+def test_serve_stops_on_ctrl_c_when_started_with_ctrl_c_ignored(default_run):
+    # What a process started from a script or with `setsid ... &` inherits.
+    process, line = start_serving("--port", "0", "--output-dir", default_run,
+                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert line.startswith("Serving the digit page at "), line
+    helpers = [int(pid) for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 0 and stdout.strip() == "Stopped the server."
+    for helper in helpers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(helper, 0)

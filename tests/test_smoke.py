@@ -12,9 +12,11 @@ from PIL import Image
 
 import HandWritten_digit_Classifier as classifier
 from conftest import copy_tiny_dataset
+from digits import publishing, reports, runner
+from digits.constants import FIGURES, MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE, REPORTS
 
-OUTPUTS = {classifier.MODEL_FILE, classifier.NATIVE_MODEL_FILE, classifier.ONNX_MODEL_FILE,
-           *classifier.FIGURES, *classifier.REPORTS}
+OUTPUTS = {MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE,
+           *FIGURES, *REPORTS}
 # The tiny dataset: 4 images of each digit per split; the improved recipe holds one of each out.
 TRAIN_IMAGES = {"original": 40, "improved": 30}
 VALIDATION_IMAGES = {"original": 0, "improved": 10}
@@ -37,21 +39,19 @@ def test_run_succeeds_and_writes_every_file(finished_run):
     assert {path.name for path in output_dir.iterdir()} == OUTPUTS  # no temporary files left
 
 
-@pytest.mark.parametrize("model_file", [classifier.MODEL_FILE, classifier.NATIVE_MODEL_FILE])
-def test_saved_model_reloads_and_predicts_probabilities(finished_run, model_file):
-    keras = classifier.import_keras()
-    model = keras.models.load_model(finished_run[2] / model_file, compile=False)
-    probabilities = model.predict(np.zeros((2, 28, 28, 1)), verbose=0)
-    assert probabilities.shape == (2, 10)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+@pytest.mark.parametrize("model_file", [MODEL_FILE, NATIVE_MODEL_FILE])
+def test_saved_models_answer_as_the_onnx_one(finished_run, model_file):
+    images = np.random.default_rng(0).random((5, 28, 28)).astype(np.float32)
+    onnx = runner.load_model(finished_run[2] / ONNX_MODEL_FILE).probabilities(images)
+    saved = runner.load_model(finished_run[2] / model_file).probabilities(images)
+    np.testing.assert_allclose(saved, onnx, atol=1e-5)
 
 
-@pytest.mark.parametrize("figure", classifier.FIGURES)
-def test_figures_open_with_a_sensible_size(finished_run, figure):
+@pytest.mark.parametrize("figure", FIGURES)
+def test_figures_are_pngs(finished_run, figure):
     with Image.open(finished_run[2] / figure) as image:
         image.verify()
-    with Image.open(finished_run[2] / figure) as image:
-        assert image.format == "PNG" and image.width >= 600 and image.height >= 400
+        assert image.format == "PNG"
 
 
 def test_metrics_hold_the_run(finished_run):
@@ -59,7 +59,8 @@ def test_metrics_hold_the_run(finished_run):
     metrics = json.loads((output_dir / "metrics.json").read_text())
     assert metrics["recipe"] == recipe
     assert (metrics["epochs"], metrics["batch_size"], metrics["seed"]) == (1, BATCH_SIZE[recipe], 42)
-    assert metrics["networks"] == classifier.RECIPES[recipe].networks
+    # Keras' float32 figures as float32 holds them (0.98, not 0.9800000190734863).
+    assert repr(metrics["test_accuracy"]) == str(np.float32(metrics["test_accuracy"]))
     assert (metrics["train_images"], metrics["validation_images"], metrics["test_images"]) == (
         TRAIN_IMAGES[recipe], VALIDATION_IMAGES[recipe], 40)
     assert metrics["validated_on"] == ("test split" if recipe == "original" else "validation split")
@@ -75,8 +76,8 @@ def test_metrics_hold_the_run(finished_run):
 def test_history_and_report_are_written(finished_run):
     recipe, _, output_dir = finished_run
     rows = list(csv.DictReader((output_dir / "history.csv").open()))
-    assert len(rows) == classifier.RECIPES[recipe].networks  # one epoch of each network
-    assert {"network", "epoch", "accuracy", "loss", "val_accuracy", "val_loss"} <= set(rows[0])
+    assert [row["epoch"] for row in rows] == ["1"]  # counted from 1, as the console counts
+    assert {"accuracy", "loss", "val_accuracy", "val_loss"} <= set(rows[0])
     report = (output_dir / "classification_report.txt").read_text()
     assert "precision" in report and "accuracy" in report
 
@@ -96,14 +97,18 @@ def test_dry_run_leaves_no_file_and_no_folder(tiny_dataset, tmp_path, capsys):
     output_dir = tmp_path / "new" / "outputs"
     assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(output_dir),
                             "--dry-run", "--tensorboard"]) == 0
-    assert "Dry run finished" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Dry run finished" in out and "Test accuracy" not in out
+    assert "Dry run: test accuracy " in out and "a check and not a result" in out
     assert sorted(path.name for path in tmp_path.iterdir()) == ["tiny"]
 
 
 def test_dry_run_trains_on_every_digit():
     labels = np.repeat(np.eye(10), 400, axis=0)  # the loader's order: all zeros first
     images = np.arange(len(labels))
-    _, chosen = classifier.every_digit_first(images, labels, classifier.DRY_RUN_BATCHES * 32)
+    from digits.data import every_digit_first
+
+    _, chosen = every_digit_first(images, labels, classifier.DRY_RUN_BATCHES * 32)
     assert np.all(np.bincount(chosen.argmax(axis=1), minlength=10) >= 12)
 
 
@@ -127,21 +132,23 @@ def earlier_outputs(tmp_path):
 
 def test_ctrl_c_while_outputs_are_written_leaves_the_earlier_run_whole(tiny_dataset, earlier_outputs,
                                                                        monkeypatch, capsys):
-    def interrupted(*args):
+    def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     # The figures come after the models and the ONNX export: Ctrl-C there finds them written.
-    monkeypatch.setattr(classifier, "plot_training_history", interrupted)
+    monkeypatch.setattr(reports, "history_figure", interrupted)
     assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(earlier_outputs),
                             "--epochs", "1"]) == 130
-    assert capsys.readouterr().err.strip().startswith("Interrupted: stopped before finishing")
+    note, interrupted = capsys.readouterr().err.strip().splitlines()
+    assert note.startswith(f"note: this run will replace the model in {earlier_outputs}/")
+    assert interrupted.startswith("Interrupted: stopped before finishing")
     assert {path.name: path.read_bytes() for path in earlier_outputs.iterdir()} == {
         name: f"earlier {name}".encode() for name in OUTPUTS}
 
 
 def test_ctrl_c_while_outputs_move_into_place_waits_for_all_of_them(tiny_dataset, earlier_outputs,
                                                                    monkeypatch, capsys):
-    held = classifier.ctrl_c_held
+    held = publishing.ctrl_c_held
 
     @contextlib.contextmanager
     def pressed_as_the_move_starts():
@@ -149,7 +156,7 @@ def test_ctrl_c_while_outputs_move_into_place_waits_for_all_of_them(tiny_dataset
             os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C were pressed now
             yield pressed
 
-    monkeypatch.setattr(classifier, "ctrl_c_held", pressed_as_the_move_starts)
+    monkeypatch.setattr(publishing, "ctrl_c_held", pressed_as_the_move_starts)
     assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(earlier_outputs),
                             "--epochs", "1"]) == 130
     assert "they were all written" in capsys.readouterr().err

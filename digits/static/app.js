@@ -32,7 +32,7 @@ function canvasPoint(event) {
 }
 
 function percent(probability) {
-  // Cut, never rounded up, and never 100%: the model is never certain (digit_model.shown).
+  // Cut, never rounded up, and never 100%: the same arithmetic as runner.percent in Python.
   return Math.min(Math.floor(probability * 1000) / 10, 99.9).toFixed(1) + "%";
 }
 

@@ -1,7 +1,7 @@
 """A local web page to draw or upload a digit and see what the model reads, with a JSON API.
 
 Flask serves it; `python HandWritten_digit_Classifier.py --serve` loads the model once and calls
-serve(). Every image goes through digit_model.read_image, the same reading as --predict.
+serve(). Every image goes through runner.read_image, the same reading as --predict.
 
     GET  /              the page (static/index.html, app.js, style.css: no build step, no CDN)
     POST /api/predict   one image, as the raw request body or a multipart field named "image";
@@ -29,8 +29,7 @@ from PIL import Image
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
-import digit_model
-import digit_reader
+from digits import reader, runner
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -76,12 +75,12 @@ def create_app(model):
         if not data:
             return jsonify(error=name if data is None else "the request holds no image"), 400
         try:
-            digits = digit_model.read_image(model, io.BytesIO(data), MAX_IMAGE_PIXELS)
-        except digit_reader.ImageTooLargeError as error:
+            digits = runner.read_image(model, io.BytesIO(data), MAX_IMAGE_PIXELS)
+        except reader.ImageTooLargeError as error:
             return jsonify(error=str(error)), 413
-        except digit_reader.ReaderError as error:
+        except reader.ReaderError as error:
             return jsonify(error=str(error)), 400
-        return jsonify(digit_model.reading_json(name, digits) |
+        return jsonify(runner.reading_json(name, digits) |
                        {"inputs": [data_url(digit.pixels) for digit in digits]})
 
     @app.errorhandler(HTTPException)
@@ -106,19 +105,21 @@ def serve(model, host, port, processes=1):
     server = make_server(host, port, create_app(model), threaded=True, fd=listener.fileno())
     helpers = []
     # Ctrl-C is ignored for the moment helpers are started, so that none is left unaccounted for.
-    default = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for _ in range(processes - 1):
             helper = os.fork()
             if helper == 0:  # a helper answers on the same socket until it is stopped
                 try:
-                    signal.signal(signal.SIGINT, default)
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
                     server.serve_forever()  # returns on Ctrl-C
                 finally:
                     os._exit(0)
             helpers.append(helper)
     finally:
-        signal.signal(signal.SIGINT, default)
+        # Installed, not restored: a process started from a script or with `setsid ... &` inherits
+        # SIGINT ignored, and Ctrl-C or `kill -INT` must stop the page however it was started.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # `kill` and service managers stop with SIGTERM, which would end this process at once and
     # leave the helpers running: handle it as Ctrl-C, so that they are stopped below.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

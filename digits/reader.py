@@ -22,7 +22,7 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
    longest side is 20 pixels and pasted into a 28x28 field with its centre of mass at the
    centre: white ink on black, floats in [0, 1].
 
-    from digit_reader import read_digits
+    from digits.reader import read_digits
     for found in read_digits("photo.jpg"):
         found.pixels   # 28x28 float32 array, 0 = paper, 1 = ink
         found.box      # Box(x, y, width, height) in the upright image's pixels
@@ -39,8 +39,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff", ".gif", ".webp")
-FIELD_SIZE = 28             # the MNIST field
+from digits.constants import FIELD_SIZE, IMAGE_EXTENSIONS
+
 DIGIT_BOX = 20              # MNIST digits fit a 20x20 box inside the field
 WORKING_SIDE = 128          # images are shrunk so their shorter side is at most this: a digit
 MAX_WORKING_LENGTH = 768    # needs far fewer pixels; the longer side is kept to this at most

@@ -1,10 +1,10 @@
-"""Use a trained digit model on people's images: run it on the digits of an image, say what it read.
+"""Run a trained model on people's images: read the digits the reader finds, say what it read.
 
---predict and the web page (webapp/) both read images through here, so they give the same
-answers in the same words. An .onnx model runs with ONNX Runtime, without TensorFlow; the
-script wraps .h5 and .keras models (which need Keras) in the same DigitModel.
+--predict and the page (digits.server) both read images through here, so they give the same
+answers in the same words. An .onnx model runs with ONNX Runtime, without TensorFlow; an .h5 or
+.keras model is loaded through digits.networks, which starts TensorFlow.
 
-    model = load_onnx_model(Path("outputs/mnist_cnn_model.onnx"))
+    model = load_model(Path("outputs/mnist_cnn_model.onnx"))
     digits = read_image(model, "photo.jpg")     # what the model read, left to right
     print(describe("photo.jpg", digits))        # photo.jpg: 2024; 2 (99.9%), 0 (99.0%), ...
     print(json.dumps(reading_json("photo.jpg", digits)))
@@ -13,24 +13,25 @@ The model always answers with one of 0-9, even for a letter or a doodle; a readi
 confidence is below UNSURE_BELOW is marked unsure.
 """
 
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-import digit_reader
+from digits import reader
+from digits.constants import INPUT_SHAPE, MODEL_FILE, NUM_CLASSES, ONNX_MODEL_FILE
+from digits.errors import UserError
 
-FIELD_SHAPE = (digit_reader.FIELD_SIZE, digit_reader.FIELD_SIZE, 1)
-NUM_CLASSES = 10
-# Readings less confident than this are marked unsure. Chosen on held-out training digits by
-# benchmarks/choose_unsure_threshold.py (README, "How sure is it?").
-UNSURE_BELOW = 0.99
+# Chosen on held-out training digits and written there by benchmarks/choose_unsure_threshold.py
+# (README, "How sure is it?"): readings less confident than this are marked unsure.
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
+UNSURE_BELOW = json.loads(THRESHOLDS_FILE.read_text())["unsure_below"]
+# Probabilities are cut, never rounded up, to this many decimals in JSON and to 0.1% in text.
 JSON_DECIMALS = 6
 RUNNERS_UP = 2
-
-
-class ModelError(Exception):
-    """A model file that cannot be used; the message says why in one line."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class DigitReading:
     """What the model read for one digit of an image, and where it was."""
     digit: int
     probabilities: np.ndarray
-    box: digit_reader.Box
+    box: reader.Box
     pixels: np.ndarray
 
     @property
@@ -59,8 +60,8 @@ class DigitReading:
 
 def check_shapes(path, input_shape, output_shape):
     """Refuse a model that does not take 28x28x1 images and give 10 probabilities."""
-    if tuple(input_shape[1:]) != FIELD_SHAPE or output_shape[-1] != NUM_CLASSES:
-        raise ModelError(f"model {path} takes {tuple(input_shape[1:])} and gives {output_shape[-1]} "
+    if tuple(input_shape[1:]) != INPUT_SHAPE or output_shape[-1] != NUM_CLASSES:
+        raise UserError(f"model {path} takes {tuple(input_shape[1:])} and gives {output_shape[-1]} "
                          "outputs; expected 28x28x1 images and 10 digits")
 
 
@@ -71,7 +72,7 @@ def load_onnx_model(path):
     try:
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception:  # ONNX Runtime raises its own types for files that are not models
-        raise ModelError(f"{path} is not an ONNX model") from None
+        raise UserError(f"{path} is not an ONNX model") from None
     model_input, model_output = session.get_inputs()[0], session.get_outputs()[0]
     check_shapes(path, model_input.shape, model_output.shape)
 
@@ -80,30 +81,65 @@ def load_onnx_model(path):
     return DigitModel(path, probabilities)
 
 
+def default_model_path(output_dir):
+    """The model --predict and --serve use without --model: the .onnx training wrote, else its .h5."""
+    onnx_path, h5_path = output_dir / ONNX_MODEL_FILE, output_dir / MODEL_FILE
+    return h5_path if h5_path.is_file() and not onnx_path.is_file() else onnx_path
+
+
+def choose_model(model_path, default):
+    """The model file to use: model_path (--model) if given, else default; say in one line if
+    the file is not there."""
+    if model_path is not None:
+        if not model_path.is_file():
+            raise UserError(f"model file {model_path} not found; pass --model with the .onnx, .h5 "
+                            "or .keras file of a trained model")
+        return model_path
+    if not default.is_file():
+        where = "" if default.is_absolute() else f" (looked for in the current folder, {Path.cwd()})"
+        raise UserError(f"no trained model: {default} not found{where}; train one first with "
+                        "`python HandWritten_digit_Classifier.py`, or pass --model FILE or --output-dir")
+    return default
+
+
+def load_model(path):
+    """Load a model to read images with: .onnx through ONNX Runtime, else through Keras."""
+    if path.suffix.lower() == ".onnx":
+        return load_onnx_model(path)
+    # .h5 and .keras files need Keras: TensorFlow starts here, and only for them.
+    from digits import networks
+
+    keras_model = networks.load_saved_model(path)
+    return DigitModel(path, lambda images: keras_model.predict_on_batch(images[..., None]))
+
+
 def read_image(model, source, max_pixels=None):
     """Find the digits in an image and read each with the model; raise ReaderError on failure."""
-    found = digit_reader.read_digits(source, max_pixels)
+    found = reader.read_digits(source, max_pixels)
     all_probabilities = model.probabilities(np.stack([digit.pixels for digit in found]))
     return [DigitReading(int(np.argmax(probabilities)), probabilities, digit.box, digit.pixels)
             for digit, probabilities in zip(found, all_probabilities)]
 
 
-def shown(probability, decimals):
-    """A probability rounded to decimals, but never to 1: a float32 softmax reaches exactly 1 as
-    soon as the other digits' shares fall below its precision, and wrong answers do that too."""
-    return min(round(float(probability), decimals), 1 - 10 ** -decimals)
+def fraction(probability):
+    """A probability cut to JSON_DECIMALS decimals and kept below 1: a float32 softmax reaches
+    exactly 1 as soon as the other digits' shares fall below its precision, and wrong answers do
+    that too. What JSON carries, and what every percentage is made from."""
+    scale = 10 ** JSON_DECIMALS
+    return min(math.floor(float(probability) * scale) / scale, 1 - 1 / scale)
 
 
 def percent(probability):
-    """A probability as a percentage with one decimal, at most 99.9%."""
-    return f"{100 * shown(probability, 3):.1f}%"
+    """A probability as a percentage cut to one decimal, at most 99.9% (55.56% shows as 55.5%).
+    The page's percent() in static/app.js does the same arithmetic on the JSON's fractions."""
+    return f"{min(math.floor(fraction(probability) * 1000) / 10, 99.9):.1f}%"
 
 
 def reading_json(name, digits):
     """The JSON object for one image: its text, each digit, and for one digit the old fields too."""
-    described = [{"digit": digit.digit, "confidence": shown(digit.confidence, JSON_DECIMALS),
+    described = [{"digit": digit.digit, "confidence": fraction(digit.confidence),
                   "unsure": digit.unsure,
-                  "probabilities": [shown(p, JSON_DECIMALS) for p in digit.probabilities],
+                  "probabilities": [fraction(p) for p in digit.probabilities],
                   "box": [digit.box.x, digit.box.y, digit.box.width, digit.box.height]}
                  for digit in digits]
     result = {"file": str(name), "text": "".join(str(digit.digit) for digit in digits),

@@ -1,0 +1,35 @@
+"""What every part agrees on, defined once: the digits' form, the classes and the file names."""
+
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_DIR / "reduced_mnist"
+# Relative, so a run writes beside where it is started, as most command-line tools do.
+DEFAULT_OUTPUT_DIR = Path("outputs")
+
+FIELD_SIZE = 28                       # MNIST's images are 28x28, one gray channel
+IMAGE_SIZE = (FIELD_SIZE, FIELD_SIZE)
+INPUT_SHAPE = (*IMAGE_SIZE, 1)
+NUM_CLASSES = 10
+CLASS_NAMES = [str(digit) for digit in range(NUM_CLASSES)]
+
+MODEL_FILE = "mnist_cnn_model.h5"
+NATIVE_MODEL_FILE = "mnist_cnn_model.keras"
+ONNX_MODEL_FILE = "mnist_cnn_model.onnx"
+MODEL_FILES = (MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE)
+METRICS_FILE = "metrics.json"
+HISTORY_FILE = "history.csv"
+REPORT_FILE = "classification_report.txt"
+CONFUSION_FIGURE = "confusion_matrix.png"
+SAMPLES_FIGURE = "sample_predictions.png"
+HISTORY_FIGURE = "training_history.png"
+FIGURES = (CONFUSION_FIGURE, SAMPLES_FIGURE, HISTORY_FIGURE)
+REPORTS = (METRICS_FILE, HISTORY_FILE, REPORT_FILE)
+
+# What flow_from_directory reads for training; --predict also reads GIF and WebP.
+TRAINING_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
+IMAGE_EXTENSIONS = (*TRAINING_EXTENSIONS, ".gif", ".webp")
+
+# --export: Keras' name for each format, and the suffix of the file (or folder) it writes.
+EXPORT_FORMATS = {"onnx": ("onnx", ".onnx"), "litert": ("litert", ".tflite"),
+                  "saved_model": ("tf_saved_model", "_saved_model")}

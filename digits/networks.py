@@ -1,0 +1,75 @@
+"""The networks: the original project's, and the smaller one the improved recipe trains; loading
+a saved model to read images with.
+
+    model = NETWORKS["original"]()   # untrained
+"""
+
+from digits.constants import INPUT_SHAPE, NUM_CLASSES
+from digits.errors import UserError
+from digits.runner import check_shapes
+from digits.tensorflow_setup import keras
+
+layers = keras.layers
+COMPACT_DROPOUT = 0.4
+
+
+def build_original(name="original_cnn"):
+    """The original network: two convolution + pooling stages and a dense classifier."""
+    return keras.Sequential([
+        keras.Input(shape=INPUT_SHAPE),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(NUM_CLASSES, activation="softmax"),
+    ], name=name)
+
+
+def build_compact(name="compact_cnn"):
+    """The improved recipe's network: two unpadded 3x3 convolutions per stage, and dropout."""
+    return keras.Sequential([
+        keras.Input(shape=INPUT_SHAPE),
+        layers.Conv2D(16, (3, 3), activation="relu"),
+        layers.Conv2D(16, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Flatten(),
+        layers.Dropout(COMPACT_DROPOUT),
+        layers.Dense(128, activation="relu"),
+        layers.Dropout(COMPACT_DROPOUT),
+        layers.Dense(NUM_CLASSES),
+        layers.Softmax(),  # its own layer, so that a temperature can reach the scores before it
+    ], name=name)
+
+
+NETWORKS = {"original": build_original, "compact": build_compact}
+
+
+def scores_model(network):
+    """The network up to its softmax: the scores whose softmax are its probabilities."""
+    return keras.Model(network.inputs, network.layers[-2].output)
+
+
+def tempered(network, temperature):
+    """The network with its scores divided by the temperature before the softmax."""
+    if temperature == 1.0:
+        return network
+    inputs = keras.Input(shape=INPUT_SHAPE)
+    outputs = layers.Softmax()(layers.Rescaling(1 / temperature)(scores_model(network)(inputs)))
+    model = keras.Model(inputs, outputs, name=f"{network.name}_tempered")
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def load_saved_model(path):
+    """Load a saved .h5 or .keras model and check that it reads 28x28 digits."""
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception:  # Keras raises many types, with long messages, for a file it cannot read
+        raise UserError(f"{path} is not a Keras .h5/.keras model") from None
+    check_shapes(path, model.input_shape, model.output_shape)
+    return model

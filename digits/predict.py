@@ -1,0 +1,96 @@
+"""The --predict command: read the digits in each image, print a line (or a JSON object) per
+image, and on request write an annotated copy of each image and each digit's 28x28 input.
+
+Output names say which image they came from: photo.jpg gives photo.jpg.png (annotated) and
+photo.jpg-digit1.png, photo.jpg-digit2.png, ... (inputs, left to right). A second input with
+the same file name, from another folder, is numbered: photo-2.jpg.png.
+"""
+
+import json
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from digits import reader, runner
+from digits.publishing import write_atomically
+
+SURE_COLOUR = (220, 30, 30)
+UNSURE_COLOUR = (230, 140, 0)
+
+
+def output_name(path, used_names):
+    """The input's file name, numbered if another input already had it."""
+    name, copy = path.name, 1
+    while name in used_names:
+        copy += 1
+        name = f"{path.stem}-{copy}{path.suffix}"
+    used_names.add(name)
+    return name
+
+
+def label_position(box, font_size, line, image_height):
+    """Where a digit's label goes, and its anchor: above the box where there is room, else below
+    it, else inside its top corner (a digit as tall as the image)."""
+    if box.y - line >= font_size:
+        return (box.x, box.y - line), "lb"
+    if box.y + box.height + line + font_size <= image_height:
+        return (box.x, box.y + box.height + line), "lt"
+    return (box.x + 2 * line, box.y + 2 * line), "lt"
+
+
+def annotated_copy(path, digits):
+    """The upright image at full size with a box around each digit found and the digit read
+    beside it (orange and with a ? when unsure)."""
+    image, _ = reader.open_image(path, shorter_side=None)  # the boxes are in full-size pixels
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    line = max(2, round(max(image.size) / 250))
+    for digit in digits:
+        box = digit.box
+        colour = UNSURE_COLOUR if digit.unsure else SURE_COLOUR
+        draw.rectangle((box.x, box.y, box.x + box.width - 1, box.y + box.height - 1), outline=colour,
+                       width=line)
+        font_size = max(12, round(box.height * 0.35))
+        position, anchor = label_position(box, font_size, line, image.height)
+        draw.text(position, f"{digit.digit}?" if digit.unsure else str(digit.digit), fill=colour,
+                  font=ImageFont.load_default(size=font_size), anchor=anchor,
+                  stroke_width=max(1, line // 2), stroke_fill="white")
+    return image
+
+
+def save_png(image, path):
+    """Write a Pillow image as a PNG, atomically."""
+    write_atomically(path, lambda temporary: image.save(temporary, format="PNG"))
+
+
+def save_inputs(digits, folder, name):
+    """Write each digit's 28x28 input, named after its image and its place from the left."""
+    for position, digit in enumerate(digits, start=1):
+        pixels = Image.fromarray(np.round(digit.pixels * 255).astype(np.uint8), mode="L")
+        save_png(pixels, folder / f"{name}-digit{position}.png")
+
+
+def predict_images(model, paths, as_json=False, annotate=None, save_preprocessed=None):
+    """Read the digits in each image (folders: every image inside) and print one line per image;
+    return the exit status: 1 if any image could not be read, else 0."""
+    status, used_names = 0, set()
+    for path, problem in reader.expand_paths(paths):
+        try:
+            if problem:
+                raise reader.ReaderError(problem)
+            digits = runner.read_image(model, path)
+        except Exception as error:  # one image's failure is its own line; the others are still read
+            reason = (str(error) if isinstance(error, reader.ReaderError) else
+                      f"could not read this image ({type(error).__name__}: {error})")
+            print(json.dumps({"file": str(path), "error": reason}) if as_json else
+                  f"{path}: error: {reason}")
+            status = 1
+            continue
+        print(json.dumps(runner.reading_json(path, digits)) if as_json else
+              runner.describe(path, digits))
+        name = output_name(path, used_names)
+        if annotate:
+            save_png(annotated_copy(path, digits), annotate / f"{name}.png")
+        if save_preprocessed:
+            save_inputs(digits, save_preprocessed, name)
+    return status
