@@ -20,10 +20,8 @@ in digits/networks.py, the loader in digits/data.py, the figures in digits/repor
 offline: the dataset is committed beside this script.
 """
 
-import argparse
 import dataclasses
 import importlib.util
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -31,16 +29,14 @@ from pathlib import Path
 
 import digits
 from digits import checks, predict as reading, publishing, recipes, runner
-from digits.constants import (DEFAULT_DATA_DIR, DEFAULT_OUTPUT_DIR, EXPORT_FORMATS, FIGURES,
-                              HISTORY_FILE, METRICS_FILE, MODEL_FILE, NATIVE_MODEL_FILE,
-                              ONNX_MODEL_FILE, REPORT_FILE, REPORTS)
+from digits.command_line import Parser, refuse_flags_outside_their_mode, whole_number
+from digits.constants import (DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_OUTPUT_DIR, DEFAULT_PORT,
+                              EXPORT_FORMATS, FIGURES, HISTORY_FILE, METRICS_FILE, MODEL_FILE,
+                              NATIVE_MODEL_FILE, ONNX_MODEL_FILE, REPORT_FILE, REPORTS)
 from digits.errors import UsageError, UserError
 
 DEFAULT_SEED = 42
 DRY_RUN_BATCHES = 4
-DEFAULT_PORT = 8000
-DEFAULT_HOST = "127.0.0.1"
-SERVER_PROCESSES = 2      # --serve with an .onnx model: one process per core of a small machine
 
 
 @dataclass(frozen=True)
@@ -189,37 +185,6 @@ def train_and_report(run):
 
 # ---------------------------------------------------------------- using a trained model
 
-def predict(args):
-    """--predict: read the digits in each image; return the exit status."""
-    model_path = runner.choose_model(args.model, runner.default_model_path(args.output_dir))
-    for flag, folder in (("--annotate", args.annotate), ("--save-preprocessed", args.save_preprocessed)):
-        if folder:
-            publishing.prepare_output_dir(folder, flag)
-    return reading.predict_images(runner.load_model(model_path), args.predict, args.json,
-                                  args.annotate, args.save_preprocessed)
-
-
-def serve(args):
-    """--serve: the drawing page and its API until Ctrl-C; return the exit status."""
-    model_path = runner.choose_model(args.model, runner.default_model_path(args.output_dir))
-    host, port = args.host or DEFAULT_HOST, DEFAULT_PORT if args.port is None else args.port
-    model = runner.load_model(model_path)
-    import digits.server  # Flask takes a moment to load: only --serve needs it
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: listening on {host}: other machines on your network can open the page "
-              "and send it images", file=sys.stderr)
-    # ONNX Runtime survives fork(), so an .onnx model is served by one process per core;
-    # TensorFlow does not, so a Keras model is served by one process.
-    processes = SERVER_PROCESSES if model_path.suffix.lower() == ".onnx" and hasattr(os, "fork") else 1
-    try:
-        digits.server.serve(model, host, port, processes)
-    except OSError as error:
-        reason = os.strerror(error.errno) if error.errno else str(error)
-        raise UserError(f"cannot serve on {host}:{port}: {reason}; pass --port with a free port (or "
-                        "--host with an address of this machine)") from None
-    return 0
-
-
 def export(args):
     """--export: convert a saved model, checked on the test split; return the exit status."""
     model_path = runner.choose_model(args.model, args.output_dir / MODEL_FILE)
@@ -233,112 +198,65 @@ def export(args):
 
 # ---------------------------------------------------------------- command line
 
-class Parser(argparse.ArgumentParser):
-    """argparse, with its errors as one line: the problem, and where to read more."""
-
-    def error(self, message):
-        self.exit(2, f"error: {message} (--help lists every flag)\n")
-
-
-def whole_number(minimum, maximum=None):
-    """Return an argparse type that accepts whole numbers from minimum (to maximum)."""
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
-        return value
-    return parse
-
-
-# The flags that belong to one mode only, refused without it.
-MODE_FLAGS = {"predict": ("json", "save_preprocessed", "annotate"), "serve": ("port", "host"),
-              "export": ("output",)}
+# The flags that belong to some modes only, refused without them.
+FLAG_MODES = {"json": ("predict",), "save_preprocessed": ("predict",), "annotate": ("predict",),
+              "port": ("serve",), "host": ("serve",), "output": ("export",),
+              "model": ("predict", "serve", "export")}
 
 
 def build_parser():
-    """Describe every flag, with its default. Abbreviations are refused: --epoch is not --epochs."""
-    def per_recipe(field):
-        return ", ".join(f"{getattr(recipe, field)} for {name}" for name, recipe in recipes.RECIPES.items())
-
-    parser = Parser(allow_abbrev=False, description="Train a CNN on Reduced MNIST, or read the digits "
-                    "in your own images. The dataset is found beside this script; outputs/ is "
-                    "relative to the folder you run it from.")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                        help="dataset folder holding train/<digit>/ and test/<digit>/ "
-                             "(default: reduced_mnist/ beside this script)")
-    parser.add_argument("--recipe", choices=sorted(recipes.RECIPES), default="original",
-                        help="'original' is the original model and training; 'improved' trains "
-                             "a smaller network longer on elastically distorted digits, judged on "
-                             "a validation split held out of the training images "
-                             "(default: %(default)s)")
-    parser.add_argument("--epochs", type=whole_number(1), default=None,
-                        help=f"training epochs (default: {per_recipe('epochs')})")
-    parser.add_argument("--batch-size", type=whole_number(1), default=None,
-                        help=f"images per training step (default: {per_recipe('batch_size')})")
-    parser.add_argument("--seed", type=whole_number(0), default=DEFAULT_SEED,
-                        help="random seed; the same seed on the same machine gives the same "
-                             "results (default: %(default)s)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR,
-                        help="where the model, figures and metrics are written, and where --predict, "
-                             "--serve and --export look for the model (default: %(default)s/ in the "
-                             "current folder)")
-    parser.add_argument("--strict", action="store_true",
-                        help="refuse to train when an image is unreadable, instead of skipping it")
-    parser.add_argument("--tensorboard", action="store_true",
-                        help="also write TensorBoard logs to <output-dir>/tensorboard/")
-    parser.add_argument("--show", action="store_true",
-                        help="also open the figures on screen (they are always saved)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help=f"train one epoch on {DRY_RUN_BATCHES} batches to check the set-up; "
-                             "writes nothing")
+    """Every flag, with its default."""
+    parser = Parser(description="Train a CNN on Reduced MNIST, or read the digits in your own "
+                    "images. The dataset is found beside this script; outputs/ is relative to the "
+                    "folder you run it from.")
+    add = parser.add_argument
+    add("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="dataset folder holding "
+        "train/<digit>/ and test/<digit>/ (default: reduced_mnist/ beside this script)")
+    add("--recipe", choices=sorted(recipes.RECIPES), default="original", help="'original' is the "
+        "original model and training; 'improved' trains a smaller network longer on elastically "
+        "distorted digits, judged on a validation split of the training images (default: original)")
+    defaults = {field: ", ".join(f"{getattr(recipe, field)} for {name}"
+                                 for name, recipe in recipes.RECIPES.items())
+                for field in ("epochs", "batch_size")}
+    add("--epochs", type=whole_number(1), help=f"training epochs (default: {defaults['epochs']})")
+    add("--batch-size", type=whole_number(1),
+        help=f"images per training step (default: {defaults['batch_size']})")
+    add("--seed", type=whole_number(0), default=DEFAULT_SEED, help="random seed; the same seed on "
+        "the same machine gives the same results (default: %(default)s)")
+    add("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR, help="where the model, figures and "
+        "metrics are written, and where --predict, --serve and --export look for the model "
+        "(default: outputs/ in the current folder)")
+    add("--strict", action="store_true", help="refuse to train when an image is unreadable, "
+        "instead of skipping it")
+    add("--tensorboard", action="store_true", help="also write TensorBoard logs to "
+        "<output-dir>/tensorboard/")
+    add("--show", action="store_true", help="also open the figures on screen (they are always saved)")
+    add("--dry-run", action="store_true", help=f"train one epoch on {DRY_RUN_BATCHES} batches to "
+        "check the set-up; writes nothing")
     modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--predict", nargs="+", metavar="PATH", type=Path,
-                       help="read the digits in each image file (or every image in a folder) "
-                            "instead of training")
-    modes.add_argument("--serve", action="store_true",
-                       help="serve a local web page to draw or upload digits, instead of training")
-    modes.add_argument("--export", choices=sorted(EXPORT_FORMATS),
-                       help="convert a saved model to ONNX, LiteRT (.tflite) or a TensorFlow "
-                            "SavedModel, checked on the test split, instead of training")
-    parser.add_argument("--model", type=Path, default=None,
-                        help=f"with --predict or --serve: the .onnx, .h5 or .keras model (default: "
-                             f"<output-dir>/{ONNX_MODEL_FILE} if there is one, else {MODEL_FILE}); "
-                             f"with --export: the .h5 or .keras model (default: <output-dir>/{MODEL_FILE})")
-    parser.add_argument("--json", action="store_true",
-                        help="with --predict: print one JSON object per image")
-    parser.add_argument("--save-preprocessed", type=Path, metavar="DIR", default=None,
-                        help="with --predict: also write each digit's 28x28 input to DIR, as "
-                             "<image file name>-digit<N>.png")
-    parser.add_argument("--annotate", type=Path, metavar="DIR", default=None,
-                        help="with --predict: also write a copy of each image to DIR, as <image file "
-                             "name>.png, with a box around each digit found and the digit read")
-    parser.add_argument("--port", type=whole_number(0, 65535), default=None,
-                        help=f"with --serve: the port (default: {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument("--host", default=None,
-                        help=f"with --serve: the address to listen on (default: {DEFAULT_HOST}, "
-                             "this machine only)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="with --export: where to write (default: the model's path with "
-                             ".onnx, .tflite or _saved_model/)")
+    modes.add_argument("--predict", nargs="+", metavar="PATH", type=Path, help="read the digits in "
+                       "each image file (or every image in a folder) instead of training")
+    modes.add_argument("--serve", action="store_true", help="serve a local web page to draw or "
+                       "upload digits, instead of training")
+    modes.add_argument("--export", choices=sorted(EXPORT_FORMATS), help="convert a saved model to "
+                       "ONNX, LiteRT (.tflite) or a TensorFlow SavedModel, checked on the test "
+                       "split, instead of training")
+    add("--model", type=Path, help=f"with --predict or --serve: the .onnx, .h5 or .keras model "
+        f"(default: <output-dir>/{ONNX_MODEL_FILE} if there is one, else {MODEL_FILE}); with "
+        f"--export: the .h5 or .keras model (default: <output-dir>/{MODEL_FILE})")
+    add("--json", action="store_true", help="with --predict: print one JSON object per image")
+    add("--save-preprocessed", type=Path, metavar="DIR", help="with --predict: also write each "
+        "digit's 28x28 input to DIR, as <image file name>-digit<N>.png")
+    add("--annotate", type=Path, metavar="DIR", help="with --predict: also write a copy of each "
+        "image to DIR, as <image file name>.png, with a box around each digit and the digit read")
+    # --port and --host default to None, so that giving them without --serve can be refused.
+    add("--port", type=whole_number(0, 65535),
+        help=f"with --serve: the port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    add("--host", help=f"with --serve: the address to listen on (default: {DEFAULT_HOST}, this "
+        "machine only)")
+    add("--output", type=Path, help="with --export: where to write (default: the model's path "
+        "with .onnx, .tflite or _saved_model/)")
     return parser
-
-
-def parse_arguments(parser, argv):
-    """Parse the flags and refuse the ones that do not go with the chosen mode."""
-    args = parser.parse_args(argv)
-    for mode, flags in MODE_FLAGS.items():
-        used = [flag for flag in flags if getattr(args, flag) not in (None, False)]
-        if used and not getattr(args, mode):
-            names = ", ".join("--" + flag.replace("_", "-") for flag in used)
-            parser.error(f"{names} can only be used with --{mode}")
-    if args.model and not (args.predict or args.serve or args.export):
-        parser.error("--model can only be used with --predict, --serve or --export")
-    return args
 
 
 def training_run(args):
@@ -353,12 +271,17 @@ def training_run(args):
 def main(argv=None):
     """Train and report (or --predict, --serve, --export); return the exit status."""
     parser = build_parser()
-    args = parse_arguments(parser, argv)
+    args = parser.parse_args(argv)
+    refuse_flags_outside_their_mode(parser, args, FLAG_MODES)
     try:
-        if args.predict:
-            return predict(args)
-        if args.serve:
-            return serve(args)
+        if args.predict or args.serve:
+            model_path = runner.choose_model(args.model, runner.default_model_path(args.output_dir))
+            if args.predict:
+                return reading.predict_command(args.predict, model_path, args.json, args.annotate,
+                                               args.save_preprocessed)
+            import digits.server  # Flask takes a moment to load: only --serve needs it
+            return digits.server.serve_command(model_path, args.host or DEFAULT_HOST,
+                                               DEFAULT_PORT if args.port is None else args.port)
         if args.export:
             return export(args)
         return train_and_report(training_run(args))

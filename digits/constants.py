@@ -33,3 +33,7 @@ IMAGE_EXTENSIONS = (*TRAINING_EXTENSIONS, ".gif", ".webp")
 # --export: Keras' name for each format, and the suffix of the file (or folder) it writes.
 EXPORT_FORMATS = {"onnx": ("onnx", ".onnx"), "litert": ("litert", ".tflite"),
                   "saved_model": ("tf_saved_model", "_saved_model")}
+
+# --serve: this machine only, unless --host says otherwise.
+DEFAULT_PORT = 8000
+DEFAULT_HOST = "127.0.0.1"

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from digits import reader, runner
-from digits.publishing import write_atomically
+from digits.publishing import prepare_output_dir, write_atomically
 
 SURE_COLOUR = (220, 30, 30)
 UNSURE_COLOUR = (230, 140, 0)
@@ -94,3 +94,12 @@ def predict_images(model, paths, as_json=False, annotate=None, save_preprocessed
         if save_preprocessed:
             save_inputs(digits, save_preprocessed, name)
     return status
+
+
+def predict_command(paths, model_path, as_json=False, annotate=None, save_preprocessed=None):
+    """--predict: check the output folders, load the model, read every image; return the exit
+    status."""
+    for flag, folder in (("--annotate", annotate), ("--save-preprocessed", save_preprocessed)):
+        if folder:
+            prepare_output_dir(folder, flag)
+    return predict_images(runner.load_model(model_path), paths, as_json, annotate, save_preprocessed)

@@ -143,7 +143,7 @@ def write_history_csv(history, path):
         writer = csv.writer(handle)
         writer.writerow(["epoch", *metrics])
         for epoch in range(len(history[metrics[0]])):
-            writer.writerow([epoch + 1, *(repr(float(history[metric][epoch])) for metric in metrics)])
+            writer.writerow([epoch + 1, *(as_float32(history[metric][epoch]) for metric in metrics)])
 
 
 def metrics_record(evaluation, validation, settings):

@@ -21,6 +21,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from digits import reader, runner
+from digits.errors import UserError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -37,6 +39,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS
 UPLOAD_FIELD = "image"
 UNNAMED_UPLOAD = "upload"
+SERVER_PROCESSES = 2      # with an .onnx model: one process per core of a small machine
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def data_url(pixels):
@@ -136,3 +140,21 @@ def serve(model, host, port, processes=1):
         server.server_close()
         listener.close()
     print("Stopped the server.")
+
+
+def serve_command(model_path, host, port):
+    """--serve: load the model and serve the page until Ctrl-C; return the exit status."""
+    model = runner.load_model(model_path)
+    if host not in LOCAL_HOSTS:
+        print(f"warning: listening on {host}: other machines on your network can open the page "
+              "and send it images", file=sys.stderr)
+    # ONNX Runtime survives fork(), so an .onnx model is served by one process per core;
+    # TensorFlow does not, so a Keras model is served by one process.
+    processes = SERVER_PROCESSES if model_path.suffix.lower() == ".onnx" and hasattr(os, "fork") else 1
+    try:
+        serve(model, host, port, processes)
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise UserError(f"cannot serve on {host}:{port}: {reason}; pass --port with a free port (or "
+                        "--host with an address of this machine)") from None
+    return 0

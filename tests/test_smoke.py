@@ -5,13 +5,15 @@ import csv
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import HandWritten_digit_Classifier as classifier
-from conftest import copy_tiny_dataset
+from conftest import SCRIPT, copy_tiny_dataset
 from digits import publishing, reports, runner
 from digits.constants import FIGURES, MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE, REPORTS
 
@@ -162,3 +164,14 @@ def test_ctrl_c_while_outputs_move_into_place_waits_for_all_of_them(tiny_dataset
     assert "they were all written" in capsys.readouterr().err
     assert {path.name for path in earlier_outputs.iterdir()} == OUTPUTS
     assert all(not path.read_bytes().startswith(b"earlier") for path in earlier_outputs.iterdir())
+
+
+def test_show_without_a_display_says_so_and_saves_the_figures(tiny_dataset, tmp_path):
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    result = subprocess.run([sys.executable, str(SCRIPT), "--data-dir", str(tiny_dataset),
+                             "--output-dir", str(tmp_path / "out"), "--epochs", "1", "--show"],
+                            capture_output=True, text=True, env=environment, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "note: --show: no display found, so no window opens; the figures are saved as files" in result.stdout
+    assert all((tmp_path / "out" / figure).is_file() for figure in FIGURES)
