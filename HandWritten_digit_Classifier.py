@@ -242,8 +242,9 @@ def build_parser():
                        "ONNX, LiteRT (.tflite) or a TensorFlow SavedModel, checked on the test "
                        "split, instead of training")
     add("--model", type=Path, help=f"with --predict or --serve: the .onnx, .h5 or .keras model "
-        f"(default: <output-dir>/{ONNX_MODEL_FILE} if there is one, else {MODEL_FILE}); with "
-        f"--export: the .h5 or .keras model (default: <output-dir>/{MODEL_FILE})")
+        f"(default: <output-dir>/{ONNX_MODEL_FILE} if there is one, else {MODEL_FILE}, else the "
+        f"model that ships in models/); with --export: the .h5 or .keras model (default: "
+        f"<output-dir>/{MODEL_FILE})")
     add("--json", action="store_true", help="with --predict: print one JSON object per image")
     add("--save-preprocessed", type=Path, metavar="DIR", help="with --predict: also write each "
         "digit's 28x28 input to DIR, as <image file name>-digit<N>.png")
@@ -275,12 +276,12 @@ def main(argv=None):
     refuse_flags_outside_their_mode(parser, args, FLAG_MODES)
     try:
         if args.predict or args.serve:
-            model_path = runner.choose_model(args.model, runner.default_model_path(args.output_dir))
+            choice = runner.choose_reading_model(args.model, args.output_dir)
             if args.predict:
-                return reading.predict_command(args.predict, model_path, args.json, args.annotate,
+                return reading.predict_command(args.predict, choice, args.json, args.annotate,
                                                args.save_preprocessed)
             import digits.server  # Flask takes a moment to load: only --serve needs it
-            return digits.server.serve_command(model_path, args.host or DEFAULT_HOST,
+            return digits.server.serve_command(choice, args.host or DEFAULT_HOST,
                                                DEFAULT_PORT if args.port is None else args.port)
         if args.export:
             return export(args)

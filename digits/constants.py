@@ -26,6 +26,11 @@ HISTORY_FIGURE = "training_history.png"
 FIGURES = (CONFUSION_FIGURE, SAMPLES_FIGURE, HISTORY_FIGURE)
 REPORTS = (METRICS_FILE, HISTORY_FILE, REPORT_FILE)
 
+# The model that ships with the project, made by models/build_model.py: what --predict and
+# --serve read with until a model is trained.
+SHIPPED_MODEL = PROJECT_DIR / "models" / "mnist_cnn_improved.onnx"
+SHIPPED_METRICS = PROJECT_DIR / "models" / METRICS_FILE
+
 # What flow_from_directory reads for training; --predict also reads GIF and WebP.
 TRAINING_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
 IMAGE_EXTENSIONS = (*TRAINING_EXTENSIONS, ".gif", ".webp")

@@ -7,6 +7,7 @@ the same file name, from another folder, is numbered: photo-2.jpg.png.
 """
 
 import json
+import sys
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -96,10 +97,12 @@ def predict_images(model, paths, as_json=False, annotate=None, save_preprocessed
     return status
 
 
-def predict_command(paths, model_path, as_json=False, annotate=None, save_preprocessed=None):
-    """--predict: check the output folders, load the model, read every image; return the exit
-    status."""
+def predict_command(paths, choice, as_json=False, annotate=None, save_preprocessed=None):
+    """--predict: check the output folders, load the chosen model (and say which it is), read
+    every image; return the exit status."""
     for flag, folder in (("--annotate", annotate), ("--save-preprocessed", save_preprocessed)):
         if folder:
             prepare_output_dir(folder, flag)
-    return predict_images(runner.load_model(model_path), paths, as_json, annotate, save_preprocessed)
+    model = runner.load_model(choice.path)
+    print(choice.line(), file=sys.stderr, flush=True)
+    return predict_images(model, paths, as_json, annotate, save_preprocessed)

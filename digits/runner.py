@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from digits import reader
-from digits.constants import INPUT_SHAPE, MODEL_FILE, NUM_CLASSES, ONNX_MODEL_FILE
+from digits.constants import INPUT_SHAPE, MODEL_FILE, NUM_CLASSES, ONNX_MODEL_FILE, SHIPPED_MODEL
 from digits.errors import UserError
 
 # Chosen on held-out training digits and written there by benchmarks/choose_unsure_threshold.py
@@ -100,6 +100,28 @@ def choose_model(model_path, default):
         raise UserError(f"no trained model: {default} not found{where}; train one first with "
                         "`python HandWritten_digit_Classifier.py`, or pass --model FILE or --output-dir")
     return default
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model file to read with, and why it was chosen, in the user's words."""
+    path: Path
+    source: str
+
+    def line(self):
+        return f"Reading with {self.path} ({self.source})"
+
+
+def choose_reading_model(model_path, output_dir):
+    """The model --predict and --serve read with: --model if given, else the one trained into
+    output_dir (its .onnx, else its .h5), else the one that ships with the project."""
+    if model_path is not None:
+        return ModelChoice(choose_model(model_path, None), "--model")
+    trained = default_model_path(output_dir)
+    if trained.is_file() or not SHIPPED_MODEL.is_file():
+        return ModelChoice(choose_model(None, trained), f"trained into {output_dir}/")
+    return ModelChoice(SHIPPED_MODEL, f"the model shipped with the project; none trained into "
+                                      f"{output_dir}/ yet")
 
 
 def load_model(path):

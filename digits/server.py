@@ -142,15 +142,17 @@ def serve(model, host, port, processes=1):
     print("Stopped the server.")
 
 
-def serve_command(model_path, host, port):
-    """--serve: load the model and serve the page until Ctrl-C; return the exit status."""
-    model = runner.load_model(model_path)
+def serve_command(choice, host, port):
+    """--serve: load the chosen model (and say which it is) and serve the page until Ctrl-C;
+    return the exit status."""
+    model = runner.load_model(choice.path)
+    print(choice.line(), file=sys.stderr, flush=True)
     if host not in LOCAL_HOSTS:
         print(f"warning: listening on {host}: other machines on your network can open the page "
               "and send it images", file=sys.stderr)
     # ONNX Runtime survives fork(), so an .onnx model is served by one process per core;
     # TensorFlow does not, so a Keras model is served by one process.
-    processes = SERVER_PROCESSES if model_path.suffix.lower() == ".onnx" and hasattr(os, "fork") else 1
+    processes = SERVER_PROCESSES if choice.path.suffix.lower() == ".onnx" and hasattr(os, "fork") else 1
     try:
         serve(model, host, port, processes)
     except OSError as error:

@@ -74,16 +74,3 @@ def default_model(default_run):
     from digits.constants import ONNX_MODEL_FILE
 
     return runner.load_onnx_model(default_run / ONNX_MODEL_FILE)
-
-
-def committed_test_digits(per_digit):
-    """The first per_digit images of each digit in the committed test split: (pixels, digit) pairs."""
-    from PIL import Image
-    import numpy as np
-
-    pairs = []
-    for digit in range(10):
-        for path in sorted((DATASET / "test" / str(digit)).glob("*.png"))[:per_digit]:
-            with Image.open(path) as image:
-                pairs.append((np.asarray(image), digit))
-    return pairs

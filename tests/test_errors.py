@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -267,11 +268,18 @@ def test_a_predict_folder_that_is_a_file_names_its_flag(tmp_path, flag):
     assert_one_line_error(result, 1, f"{flag} {tmp_path / 'taken'} is a file; pass {flag} with a folder")
 
 
-def test_no_trained_model_names_the_onnx_file_and_where_it_was_looked_for(tmp_path):
-    (tmp_path / "a.png").write_bytes(b"")
-    result = run_script("--predict", tmp_path / "a.png", without_tensorflow=True, cwd=tmp_path)
-    assert_one_line_error(result, 1, "error: no trained model: outputs/mnist_cnn_model.onnx not found "
-                          f"(looked for in the current folder, {tmp_path}); train one first")
+def test_no_trained_model_names_the_onnx_file_and_where_it_was_looked_for(tmp_path, monkeypatch):
+    from digits import runner
+    from digits.errors import UserError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runner, "SHIPPED_MODEL", tmp_path / "no-shipped-model.onnx")
+    with pytest.raises(UserError) as error:
+        runner.choose_reading_model(None, Path("outputs"))
+    assert str(error.value) == (f"no trained model: outputs/mnist_cnn_model.onnx not found (looked "
+                                f"for in the current folder, {tmp_path}); train one first with "
+                                "`python HandWritten_digit_Classifier.py`, or pass --model FILE or "
+                                "--output-dir")
 
 
 def test_export_without_a_model_names_the_h5_file(tmp_path):

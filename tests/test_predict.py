@@ -8,9 +8,11 @@ from PIL import Image
 
 import HandWritten_digit_Classifier as classifier
 import user_images
-from conftest import committed_test_digits, run_script
+from conftest import run_script
+from user_images import committed_test_digits
 from digits import reader, runner
-from digits.constants import MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE
+from digits.constants import (MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE, SHIPPED_METRICS,
+                              SHIPPED_MODEL)
 from digits.predict import label_position
 
 
@@ -328,3 +330,22 @@ def test_cli_a_file_that_is_not_a_model(inputs, tmp_path, capsys, name, message)
     assert classifier.main(["--predict", str(inputs[0]), "--model", str(broken)]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.strip().splitlines() == [f"error: {broken} {message}"]
+
+
+def test_the_shipped_model_scores_what_its_metrics_say():
+    # What a new user reads with before training: models/build_model.py wrote both files.
+    shipped = json.loads(SHIPPED_METRICS.read_text())
+    assert (shipped["recipe"], shipped["seed"]) == ("improved", 42)
+    pairs = committed_test_digits(100)  # the whole test split
+    probabilities = runner.load_model(SHIPPED_MODEL).probabilities(
+        np.stack([pixels for pixels, _ in pairs]).astype(np.float32) / 255)
+    accuracy = np.mean(probabilities.argmax(axis=1) == [digit for _, digit in pairs])
+    assert accuracy == pytest.approx(shipped["test_accuracy"], abs=1e-6)
+
+
+def test_without_a_trained_model_predict_reads_with_the_shipped_one_and_says_so(inputs, tmp_path):
+    result = run_script("--predict", inputs[0] / "a-seven.png", without_tensorflow=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{inputs[0] / 'a-seven.png'}: 7 (")
+    assert result.stderr.splitlines() == [f"Reading with {SHIPPED_MODEL} (the model shipped with the "
+                                          "project; none trained into outputs/ yet)"]

@@ -16,7 +16,7 @@ from PIL import Image
 
 from conftest import DATASET, run_script, start_serving
 from digits import server
-from digits.constants import ONNX_MODEL_FILE
+from digits.constants import ONNX_MODEL_FILE, SHIPPED_MODEL
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,8 @@ def test_serve_prints_the_address_answers_and_stops_on_ctrl_c(default_run):
         assert json.loads(answer.read())["status"] == "ok"
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 0 and stdout.strip() == "Stopped the server." and stderr == ""
+    assert process.returncode == 0 and stdout.strip() == "Stopped the server."
+    assert stderr.splitlines() == [f"Reading with {default_run / ONNX_MODEL_FILE} (trained into {default_run}/)"]
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -149,7 +150,7 @@ def test_serve_on_every_interface_warns_in_one_line(default_run):
     assert line.startswith("Serving the digit page at http://0.0.0.0:")
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
-    assert stderr.strip().splitlines() == [
+    assert stderr.strip().splitlines()[1:] == [
         "warning: listening on 0.0.0.0: other machines on your network can open the page and "
         "send it images"]
 
@@ -161,17 +162,18 @@ def test_serve_on_a_busy_port_says_so(default_run):
         port = taken.getsockname()[1]
         result = run_script("--serve", "--port", port, "--output-dir", default_run, without_tensorflow=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == [
+    assert result.stderr.strip().splitlines()[1:] == [
         f"error: cannot serve on 127.0.0.1:{port}: Address already in use; pass --port with a free "
         "port (or --host with an address of this machine)"]
 
 
-def test_serve_without_a_model(tmp_path):
-    result = run_script("--serve", "--output-dir", tmp_path, without_tensorflow=True)
-    assert result.returncode == 1
-    assert result.stderr.strip() == (f"error: no trained model: {tmp_path / ONNX_MODEL_FILE} not found; "
-                                     "train one first with `python HandWritten_digit_Classifier.py`, "
-                                     "or pass --model FILE or --output-dir")
+def test_serve_without_a_trained_model_serves_the_shipped_one_and_says_so(tmp_path):
+    process, line = start_serving("--port", "0", "--output-dir", tmp_path)
+    assert line.startswith("Serving the digit page at "), line + process.stderr.read()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert stderr.splitlines() == [f"Reading with {SHIPPED_MODEL} (the model shipped with the "
+                                   f"project; none trained into {tmp_path}/ yet)"]
 
 
 def test_serve_stops_on_ctrl_c_when_started_with_ctrl_c_ignored(default_run):

@@ -3,14 +3,22 @@
 Each maker takes a 28x28 MNIST digit (uint8, white ink on black) and a numpy random generator,
 and returns a Pillow image of the same digit as a person might photograph, crop, draw or scan
 it. `typed_digit` renders a digit in a font instead, `number_image` puts several digits side
-by side, and `on_ruled_paper` draws a notebook's lines across an image.
+by side, and `on_ruled_paper` draws a notebook's lines across an image. `reading_accuracies`
+reads every set with a model: tests/test_reading.py checks the figures for the default model,
+benchmarks/reading_sets.py prints them for any models side by side.
 """
 
+import collections
 import functools
+import io
+from pathlib import Path
 
 import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from digits import reader, runner
+from digits.constants import DEFAULT_DATA_DIR
 
 FONT_DIR = matplotlib.get_data_path() + "/fonts/ttf/"
 # The twelve DejaVu text styles that ship with matplotlib.
@@ -209,3 +217,67 @@ SINGLE_DIGIT_SETS = {
     "low resolution (16x16)": low_resolution,
     "small on a page (640x480 JPEG)": small_on_a_page,
 }
+
+
+PER_DIGIT = 50                 # test digits of each class in every single-digit set
+TYPED_SIZES = (16, 32, 96)     # font sizes in pixels
+NUMBERS = 100
+NUMBER_LENGTHS = (2, 5)        # 2 to 4 digits
+TYPED_SET = "typed (DejaVu, 12 styles x 3 sizes)"
+NUMBERS_SET = "numbers of 2-4 digits (read exactly)"
+RULED_SET = "the same numbers on ruled paper"
+
+
+def committed_test_digits(per_digit, data_dir=DEFAULT_DATA_DIR):
+    """The first per_digit images of each digit in the committed test split: (pixels, digit) pairs."""
+    pairs = []
+    for digit in range(10):
+        for path in sorted((Path(data_dir) / "test" / str(digit)).glob("*.png"))[:per_digit]:
+            with Image.open(path) as image:
+                pairs.append((np.asarray(image), digit))
+    return pairs
+
+
+def read_text(model, image, image_format):
+    """Save the image as a user's file would be, read it; the digits read, or '' if none."""
+    buffer = io.BytesIO()
+    image.save(buffer, image_format)
+    buffer.seek(0)
+    try:
+        return "".join(str(digit.digit) for digit in runner.read_image(model, buffer))
+    except reader.ReaderError:
+        return ""
+
+
+def reading_accuracies(model, per_digit=PER_DIGIT):
+    """Each set's share of images the model reads exactly right, and the typed digits it misread
+    (a Counter of (digit, text read))."""
+    digits = committed_test_digits(per_digit)
+    results = {}
+    for name, make in SINGLE_DIGIT_SETS.items():
+        rng = np.random.default_rng(0)
+        image_format = "JPEG" if "JPEG" in name else "PNG"
+        results[name] = np.mean([read_text(model, make(pixels, rng), image_format) == str(digit)
+                                 for pixels, digit in digits])
+    typed = [(digit, read_text(model, typed_digit(digit, font, size), "PNG"))
+             for font in FONTS for size in TYPED_SIZES for digit in range(10)]
+    results[TYPED_SET] = np.mean([text == str(digit) for digit, text in typed])
+    rng = np.random.default_rng(0)
+    right = np.zeros(2)
+    for _ in range(NUMBERS):
+        chosen = [digits[index] for index in rng.integers(len(digits), size=rng.integers(*NUMBER_LENGTHS))]
+        image = number_image([pixels for pixels, _ in chosen], rng)
+        text = "".join(str(digit) for _, digit in chosen)
+        right += [read_text(model, shown, "PNG") == text for shown in (image, on_ruled_paper(image, rng))]
+    results[NUMBERS_SET], results[RULED_SET] = right / NUMBERS
+    misread = collections.Counter((digit, text or "nothing") for digit, text in typed if text != str(digit))
+    return results, misread
+
+
+def print_table(columns, per_digit=PER_DIGIT):
+    """Print a Markdown table of reading_accuracies results, a column per {label: results}."""
+    print(f"\n| set ({per_digit * 10} test digits each; typed: {len(FONTS) * len(TYPED_SIZES) * 10}"
+          f"; numbers: {NUMBERS}) | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for name in next(iter(columns.values())):
+        print(f"| {name} | " + " | ".join(f"{results[name]:.3f}" for results in columns.values()) + " |")
