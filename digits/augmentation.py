@@ -1,7 +1,7 @@
 """Random distortions of training digits (turns, zooms, shifts, elastic), drawn afresh for every
 batch inside a tf.data pipeline that runs beside the training steps.
 
-    batches = distorted_batches(images, labels, batch_size=128, epochs=90, distortion, seed=4201)
+    batches = distorted_batches(images, labels, 128, 90, RECIPES["improved"].distortion, seed=4201)
 """
 
 import math

@@ -51,7 +51,9 @@ def annotated_copy(path, digits):
         colour = UNSURE_COLOUR if digit.unsure else SURE_COLOUR
         draw.rectangle((box.x, box.y, box.x + box.width - 1, box.y + box.height - 1), outline=colour,
                        width=line)
-        font_size = max(12, round(box.height * 0.35))
+        # A third of the digit's height, but no larger than a fifteenth of the image, so that
+        # the label of a tall digit still fits beside it rather than over its ink.
+        font_size = max(12, min(round(box.height * 0.35), round(max(image.size) / 15)))
         position, anchor = label_position(box, font_size, line, image.height)
         draw.text(position, f"{digit.digit}?" if digit.unsure else str(digit.digit), fill=colour,
                   font=ImageFont.load_default(size=font_size), anchor=anchor,

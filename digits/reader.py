@@ -14,8 +14,10 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
    deviations of the paper's own grain becomes 0. The lines of ruled paper (thin ink running
    across most of the image's width) become 0 too, except where a stroke crosses them.
 4. Digits: connected pieces of ink; pieces that overlap much left to right, or sit one above
-   the other, are one digit (the detached top stroke of a 5); specks, dots and dashes much
-   smaller than the digits are dropped; the digits are ordered left to right. Digits found
+   the other, are one digit (the detached top stroke of a 5), unless together they are much
+   taller than either (two digits in a column); specks, dots and dashes much smaller than the
+   digits are dropped; the digits are put in lines of writing, top to bottom, and each line is
+   read left to right. Digits found
    small at the working size (a note photographed on a desk) are looked at again: steps 1 to
    4 are repeated on a crop around them, decoded at the resolution that crop needs.
 5. MNIST form: strokes much thinner than MNIST's are widened, the digit is scaled so that its
@@ -54,7 +56,8 @@ MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the mos
 MIN_DIGIT_SIDE = 4          # full-size pixels: anything smaller is too small to be a digit
 MAX_PIECES = 64             # pieces of ink considered, the inkiest first
 MERGE_OVERLAP = 0.5         # pieces overlapping left to right by this share belong together,
-STACKED_OVERLAP = 0.2       # as do pieces above one another (sharing at most this share of height)
+STACKED_OVERLAP = 0.2       # as do pieces above one another (sharing at most this share of height),
+MAX_MERGED_HEIGHT = 1.5     # unless together they are this many times taller than the taller one
 DARK_PAPER_BORDER_SHARE = 0.97  # dark paper must fill this share of the border (MNIST: all)
 # Stroke width in px once the digit is 20 px: MNIST's training digits measure 2.2 to 4.2 (5th
 # to 95th percentile), median 2.9. Thinner strokes, such as a mouse drawing's, would fade
@@ -100,9 +103,11 @@ class Box:
 
 @dataclass(frozen=True)
 class FoundDigit:
-    """One digit found in an image: its 28x28 MNIST-form pixels and where it was."""
+    """One digit found in an image: its 28x28 MNIST-form pixels, where it was, and on which line
+    of writing (0 for the first, top, line)."""
     pixels: np.ndarray
     box: Box
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -342,6 +347,7 @@ class Piece:
     bottom: int
     left: int
     right: int
+    line: int = 0   # which line of writing, counted from the top
 
     @property
     def height(self):
@@ -353,9 +359,13 @@ class Piece:
 
     def belongs_with(self, other):
         """Whether two pieces are parts of one digit: they overlap much left to right, or one
-        sits above the other (the detached top stroke of a 5)."""
+        sits above the other (the detached top stroke of a 5); but not two digits one below the
+        other, as in a column of figures, which together are twice as tall as either."""
         across = min(self.right, other.right) - max(self.left, other.left)
         down = min(self.bottom, other.bottom) - max(self.top, other.top)
+        together = max(self.bottom, other.bottom) - min(self.top, other.top)
+        if together > MAX_MERGED_HEIGHT * max(self.height, other.height):
+            return False
         return (across >= MERGE_OVERLAP * min(self.width, other.width)
                 or across > 0 and down <= STACKED_OVERLAP * min(self.height, other.height))
 
@@ -369,7 +379,7 @@ class Piece:
 
 def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
     """Group the labelled pieces of ink into digits, dropping specks, dashes and digits whose
-    longer side is under min_side pixels; left to right."""
+    longer side is under min_side pixels; in lines of writing, top to bottom, each left to right."""
     regions = ndimage.find_objects(labels)
     core_area = ndimage.sum_labels(core, labels, index=np.arange(1, len(regions) + 1))
     pieces = [Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start, columns.stop)
@@ -390,10 +400,29 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
         pieces = groups
     tallest = max((piece.height for piece in pieces), default=0)
     most_ink = max((piece.ink for piece in pieces), default=0)
-    return sorted((piece for piece in pieces if piece.height >= MIN_HEIGHT_FRACTION * tallest
-                   and piece.ink >= MIN_INK_FRACTION * most_ink
-                   and max(piece.height, piece.width) >= min_side),
-                  key=lambda piece: piece.left)
+    return in_lines([piece for piece in pieces if piece.height >= MIN_HEIGHT_FRACTION * tallest
+                     and piece.ink >= MIN_INK_FRACTION * most_ink
+                     and max(piece.height, piece.width) >= min_side])
+
+
+def in_lines(pieces):
+    """The digits in reading order, each with its line: a digit whose middle lies within the
+    height a line spans so far joins it (so a line may rise or fall gently), else it starts the
+    next line; lines top to bottom, digits left to right."""
+    lines = []
+    for piece in sorted(pieces, key=lambda piece: piece.top + piece.bottom):
+        middle = (piece.top + piece.bottom) / 2
+        line = next((line for line in lines
+                     if min(other.top for other in line) <= middle <= max(other.bottom for other in line)),
+                    None)
+        if line is None:
+            lines.append([piece])
+        else:
+            line.append(piece)
+    for number, line in enumerate(lines):
+        for piece in line:
+            piece.line = number
+    return [piece for line in lines for piece in sorted(line, key=lambda piece: piece.left)]
 
 
 # ---------------------------------------------------------------- 5. MNIST form
@@ -488,7 +517,8 @@ def look_at(image, size):
 
 def read_digits(source, max_pixels=None):
     """Find the digits in an image (a file's path, a binary file object or a Pillow image),
-    left to right; return a FoundDigit for each. Images over max_pixels are refused."""
+    line by line from the top, each line left to right; return a FoundDigit for each. Images
+    over max_pixels are refused."""
     if isinstance(source, Image.Image):
         image, size = source, upright_size(source)
     else:
@@ -518,7 +548,8 @@ def read_digits(source, max_pixels=None):
             pixels = to_mnist_form(np.where(own, look.ink.strength[rows, columns], 0),
                                    own & look.ink.core[rows, columns])
             box = look.box(piece)
-            found.append(FoundDigit(pixels, Box(box.x + offset.x, box.y + offset.y, box.width, box.height)))
+            found.append(FoundDigit(pixels, Box(box.x + offset.x, box.y + offset.y, box.width, box.height),
+                                    piece.line))
     if not found:
         raise ReaderError("no digit found: the ink is too small to be a digit")
     return found

@@ -48,6 +48,7 @@ class DigitReading:
     probabilities: np.ndarray
     box: reader.Box
     pixels: np.ndarray
+    line: int = 0   # which line of writing, 0 for the top one
 
     @property
     def confidence(self):
@@ -139,8 +140,16 @@ def read_image(model, source, max_pixels=None):
     """Find the digits in an image and read each with the model; raise ReaderError on failure."""
     found = reader.read_digits(source, max_pixels)
     all_probabilities = model.probabilities(np.stack([digit.pixels for digit in found]))
-    return [DigitReading(int(np.argmax(probabilities)), probabilities, digit.box, digit.pixels)
+    return [DigitReading(int(np.argmax(probabilities)), probabilities, digit.box, digit.pixels, digit.line)
             for digit, probabilities in zip(found, all_probabilities)]
+
+
+def text_of(digits, between_lines="\n"):
+    """The digits read, a line of writing at a time, the lines joined by between_lines."""
+    lines = {}
+    for digit in digits:
+        lines[digit.line] = lines.get(digit.line, "") + str(digit.digit)
+    return between_lines.join(lines.values())
 
 
 def fraction(probability):
@@ -158,13 +167,15 @@ def percent(probability):
 
 
 def reading_json(name, digits):
-    """The JSON object for one image: its text, each digit, and for one digit the old fields too."""
+    """The JSON object for one image: its text (lines of writing joined by newlines), each digit
+    with its line (1 for the top one), and for one digit the old fields too."""
     described = [{"digit": digit.digit, "confidence": fraction(digit.confidence),
                   "unsure": digit.unsure,
                   "probabilities": [fraction(p) for p in digit.probabilities],
-                  "box": [digit.box.x, digit.box.y, digit.box.width, digit.box.height]}
+                  "box": [digit.box.x, digit.box.y, digit.box.width, digit.box.height],
+                  "line": digit.line + 1}
                  for digit in digits]
-    result = {"file": str(name), "text": "".join(str(digit.digit) for digit in digits),
+    result = {"file": str(name), "text": text_of(digits),
               "unsure": any(digit.unsure for digit in digits), "digits": described}
     if len(digits) == 1:  # the fields of one-digit answers before numbers were read
         result.update({key: described[0][key] for key in ("digit", "confidence", "probabilities")})
@@ -172,7 +183,8 @@ def reading_json(name, digits):
 
 
 def describe(name, digits):
-    """One line for one image: the digits read, and how sure the model is of each."""
+    """One line for one image: the digits read (lines of writing separated by spaces), and how
+    sure the model is of each."""
     def confidence(digit):
         return f"({percent(digit.confidence)})" + (" (unsure)" if digit.unsure else "")
 
@@ -182,4 +194,4 @@ def describe(name, digits):
         runners_up = ", ".join(f"{other} ({percent(digit.probabilities[other])})" for other in ranked)
         return f"{name}: {digit.digit} {confidence(digit)}; runners-up {runners_up}"
     each = ", ".join(f"{digit.digit} {confidence(digit)}" for digit in digits)
-    return f"{name}: {''.join(str(digit.digit) for digit in digits)}; {each}"
+    return f"{name}: {text_of(digits, between_lines=' ')}; {each}"

@@ -349,3 +349,26 @@ def test_without_a_trained_model_predict_reads_with_the_shipped_one_and_says_so(
     assert result.stdout.startswith(f"{inputs[0] / 'a-seven.png'}: 7 (")
     assert result.stderr.splitlines() == [f"Reading with {SHIPPED_MODEL} (the model shipped with the "
                                           "project; none trained into outputs/ yet)"]
+
+
+def test_lines_of_digits_are_read_top_to_bottom_each_left_to_right(default_model):
+    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(3) if truth == digit]
+                for digit in range(10)}
+    rows = [user_images.number_image([of_digit[digit][0] for digit in row], np.random.default_rng(seed))
+            for seed, row in enumerate(((1, 2, 3), (4, 5, 6)))]
+    page = Image.new("L", (max(row.width for row in rows), sum(row.height for row in rows)), 240)
+    page.paste(rows[0], (0, 0))
+    page.paste(rows[1], (0, rows[0].height))
+    digits = runner.read_image(default_model, page)
+    assert runner.text_of(digits) == "123\n456"
+    described = runner.reading_json("page.png", digits)
+    assert described["text"] == "123\n456" and [d["line"] for d in described["digits"]] == [1, 1, 1, 2, 2, 2]
+    assert runner.describe("page.png", digits).startswith("page.png: 123 456; 1 (")
+
+
+def test_a_column_of_digits_is_read_as_lines_not_as_one_digit(default_model):
+    pairs = committed_test_digits(2)
+    column = [pixels for pixels, digit in pairs if digit in (3, 7, 9)][::2]
+    tall = np.concatenate([np.pad(pixels, ((4, 4), (0, 0))) for pixels in column])  # 8 px apart
+    image = Image.fromarray(255 - tall).resize((tall.shape[1] * 6, tall.shape[0] * 6), Image.Resampling.BICUBIC)
+    assert runner.text_of(runner.read_image(default_model, image)) == "3\n7\n9"

@@ -83,6 +83,10 @@ def check_result(found, size):
 sides = st.one_of(st.integers(1, 64), st.integers(1, 64), st.integers(1, 64), st.integers(1, 3000))
 
 
+# The one documented failure of an image that decodes (README, "When something is wrong").
+NO_DIGIT = "no digit found: "
+
+
 @PROPERTY_SETTINGS
 @given(width=sides, height=sides, mode=st.sampled_from(MODES), kind=st.sampled_from(CONTENTS),
        seed=st.integers(0, 2 ** 32 - 1))
@@ -94,7 +98,7 @@ def test_any_image_gives_digits_or_a_reader_error(width, height, mode, kind, see
         found = reader.read_digits(image)
     except reader.ReaderError as error:
         event(f"ReaderError: {str(error).split(':')[0]}")
-        assert str(error)
+        assert str(error).startswith(NO_DIGIT), error  # a decodable image: the only failure
         return
     event(f"{len(found)} digit(s) found")
     check_result(found, (width, height))
@@ -111,7 +115,7 @@ def test_any_image_file_gives_digits_or_a_reader_error(width, height, kind, seed
     try:
         found = reader.read_digits(buffer)
     except reader.ReaderError as error:
-        assert str(error)
+        assert str(error).startswith(NO_DIGIT), error
         return
     check_result(found, (width, height))
 
@@ -123,7 +127,7 @@ def test_damaged_or_foreign_files_raise_reader_error(data, keep):
     Image.fromarray(np.random.default_rng(len(data)).integers(0, 256, (40, 30), dtype=np.uint8)).save(
         buffer, "PNG")
     for damaged in (data, buffer.getvalue()[:int(keep * len(buffer.getvalue()))]):
-        with pytest.raises(reader.ReaderError):
+        with pytest.raises(reader.ReaderError, match="^(not an image file|image is truncated or corrupt)"):
             reader.read_digits(io.BytesIO(damaged))
 
 
