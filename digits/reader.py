@@ -8,7 +8,9 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
    (MNIST itself), split the pixels into paper and ink with Otsu's threshold, and fit a plane
    to each colour channel of the paper pixels alone, leaving out the soft edges of strokes.
    However much of the image the ink covers (a tight crop), it cannot pull that estimate, and
-   light falling off to one side and coloured paper drop out with the plane.
+   light falling off to one side and coloured paper drop out with the plane. In an image that
+   is mostly paper, the plane is darkened where the paper's own local level (a closing wider
+   than any stroke) shows a shadow over part of it.
 3. Ink: each pixel's colour distance from the paper towards the ink, relative to how far the
    light there lets ink go, scaled so that full ink is 1. Whatever is within a few standard
    deviations of the paper's own grain becomes 0. The lines of ruled paper (thin ink running
@@ -75,6 +77,10 @@ MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's plane
 MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a plane
 SURFACE_FITS = 3            # fits of the plane, each without the pixels the last found inky
 TRIM_SIGMAS = 3             # pixels this many grain deviations towards the ink are not paper
+LOCAL_PAPER_SHARE = 0.6     # in images at least this share paper (the plane's second pass)
+LOCAL_PAPER_MIN_SIDE = 64   # and at least this many working pixels on their shorter side,
+LOCAL_PAPER_WINDOW = 0.25   # shading is followed over windows of this share of the shorter side,
+MAX_SHADOW = 0.5            # where it takes up to this share of the light
 OTSU_BINS = 256
 # Modes whose values are not 8-bit: scaled to 0-255 before anything else.
 WIDE_MODES = {"I": 257.0, "I;16": 257.0, "I;16B": 257.0, "I;16L": 257.0, "I;16N": 257.0, "F": 1.0}
@@ -281,8 +287,33 @@ def find_paper(levels, gray, ink_sign):
     paper = fit_paper_plane(levels, gray, paper_mask, ink_sign, within_paper=False)
     # A second pass recovers paper that strong shading first put with the ink.
     distance, *_ = ink_side_distance(levels, gray, paper, ink_sign)
-    return fit_paper_plane(levels, gray, distance <= otsu_threshold(distance), ink_sign,
-                             within_paper=True)
+    paper_mask = distance <= otsu_threshold(distance)
+    paper = fit_paper_plane(levels, gray, paper_mask, ink_sign, within_paper=True)
+    # Shading is looked for only where the paper around the writing can show it: not in a crop
+    # that is mostly ink, nor in an image too small to hold a shadow wider than its strokes.
+    if paper_mask.mean() < LOCAL_PAPER_SHARE or min(gray.shape) < LOCAL_PAPER_MIN_SIDE:
+        return paper
+    return shaded(paper, local_paper(levels, ink_sign), ink_sign)
+
+
+def local_paper(levels, ink_sign):
+    """The paper's level around each pixel, from the image alone: each channel closed (dark ink)
+    or opened (light ink) by a square window far wider than a stroke, which removes the
+    writing and keeps the shading of a hand's or a phone's shadow, then smoothed as widely."""
+    window = max(3, int(min(levels.shape[:2]) * LOCAL_PAPER_WINDOW))
+    envelope = ndimage.grey_closing if ink_sign > 0 else ndimage.grey_opening
+    return np.stack([ndimage.uniform_filter(envelope(levels[..., channel], size=window), size=window)
+                     for channel in range(levels.shape[-1])], axis=-1).astype(np.float32)
+
+
+def shaded(plane, local, ink_sign):
+    """The plane, darkened (or lightened, for light ink) where the local paper level says a
+    shadow lies, by at most MAX_SHADOW of the light: strokes wider than the local window (a
+    tight crop of a thick digit) stay darker than any shadow taken from them."""
+    plane = np.broadcast_to(plane, local.shape)
+    if ink_sign > 0:
+        return np.minimum(plane, np.maximum(local, (1 - MAX_SHADOW) * plane))
+    return np.maximum(plane, np.minimum(local, plane + MAX_SHADOW * (255 - plane)))
 
 
 # ---------------------------------------------------------------- 3. ink

@@ -372,3 +372,20 @@ def test_a_column_of_digits_is_read_as_lines_not_as_one_digit(default_model):
     tall = np.concatenate([np.pad(pixels, ((4, 4), (0, 0))) for pixels in column])  # 8 px apart
     image = Image.fromarray(255 - tall).resize((tall.shape[1] * 6, tall.shape[0] * 6), Image.Resampling.BICUBIC)
     assert runner.text_of(runner.read_image(default_model, image)) == "3\n7\n9"
+
+
+@pytest.mark.parametrize("edge", ["soft", "hard"])
+def test_a_shadow_over_part_of_the_page_is_not_taken_for_ink(default_model, edge):
+    # A phone's or a hand's shadow over the lower left of a photographed page: the plane of
+    # light alone took the shadow for ink and lost the writing (README, "Limits", until now).
+    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
+                for digit in (5, 4, 1, 8)}
+    number = user_images.number_image(list(of_digit.values()), np.random.default_rng(5))
+    page = np.full((900, 1200), 205, np.float32)
+    page[150:150 + number.height, 300:300 + number.width] = np.asarray(number, np.float32) * 205 / 240
+    rows, columns = np.mgrid[0:900, 0:1200]
+    inside = (rows - 900) ** 2 / 520 ** 2 + columns ** 2 / 700 ** 2  # an ellipse from the corner
+    softness = 0.25 if edge == "soft" else 0.01
+    darkness = 0.45 * np.clip((1 - inside) / softness + 0.5, 0, 1)
+    photo = Image.fromarray((page * (1 - darkness)).astype(np.uint8)).convert("RGB")
+    assert runner.text_of(runner.read_image(default_model, photo)) == "5418"
