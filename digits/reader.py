@@ -54,7 +54,8 @@ MIN_INK_CONTRAST = 40       # gray levels between paper and ink below which we s
 NOISE_FLOOR_SIGMAS = 5      # ink fainter than this many paper-noise deviations is paper
 SPECK_FRACTION = 0.05       # pieces with less ink than this share of the largest are specks
 MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the tallest are dots or dashes,
-MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the most inky are specks
+MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the most inky are specks,
+MIN_LOOP_FRACTION = 0.2     # unless their ink closes a loop (a small 0) and they are this tall
 MIN_DIGIT_SIDE = 4          # full-size pixels: anything smaller is too small to be a digit
 MAX_PIECES = 64             # pieces of ink considered, the inkiest first
 MERGE_OVERLAP = 0.5         # pieces overlapping left to right by this share belong together,
@@ -431,9 +432,16 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
         pieces = groups
     tallest = max((piece.height for piece in pieces), default=0)
     most_ink = max((piece.ink for piece in pieces), default=0)
-    return in_lines([piece for piece in pieces if piece.height >= MIN_HEIGHT_FRACTION * tallest
-                     and piece.ink >= MIN_INK_FRACTION * most_ink
-                     and max(piece.height, piece.width) >= min_side])
+    return in_lines([piece for piece in pieces if max(piece.height, piece.width) >= min_side and (
+        piece.height >= MIN_HEIGHT_FRACTION * tallest and piece.ink >= MIN_INK_FRACTION * most_ink
+        or piece.height >= MIN_LOOP_FRACTION * tallest and has_hole(labels, piece))])
+
+
+def has_hole(labels, piece):
+    """Whether a piece's ink closes around paper, as a small 0 does and a speck or a dash
+    does not."""
+    own = np.isin(labels[piece.top:piece.bottom, piece.left:piece.right], piece.labels)
+    return bool((ndimage.binary_fill_holes(own) & ~own).any())
 
 
 def in_lines(pieces):
