@@ -106,6 +106,22 @@ def test_an_uploaded_photo_is_read(page, tmp_path):
     page.set_input_files("#file", str(photo))
     assert wait_for_answer(page) == "7"
     assert not page.is_visible("#error")
+    # The photo is shown, scaled to fit, with the digit's box drawn in red where the ink is.
+    assert page.is_visible("#photo")
+    box = page.evaluate("""() => {
+        const photo = document.getElementById("photo");
+        const pixels = photo.getContext("2d").getImageData(0, 0, photo.width, photo.height).data;
+        const red = [];
+        for (let i = 0; i < pixels.length; i += 4)
+            if (pixels[i] > 180 && pixels[i + 1] < 90 && pixels[i + 2] < 90)
+                red.push([(i / 4) % photo.width, Math.floor(i / 4 / photo.width)]);
+        const xs = red.map(p => p[0]), ys = red.map(p => p[1]);
+        return [photo.width, photo.height, red.length, Math.min(...xs), Math.min(...ys),
+                Math.max(...xs), Math.max(...ys)];
+    }""")
+    width, height, red, left, top, right, bottom = box
+    assert (width, height) == (300, 300) and red > 100
+    assert 20 < left < right < 280 and top < bottom < 290  # a box around the 7, not the frame
 
 
 def test_an_uploaded_text_file_shows_the_error(page, tmp_path):
@@ -113,6 +129,6 @@ def test_an_uploaded_text_file_shows_the_error(page, tmp_path):
     notes.write_text("this is not an image")
     page.set_input_files("#file", str(notes))
     wait_for_answer(page)
-    assert page.is_visible("#error")
+    assert page.is_visible("#error") and not page.is_visible("#photo")
     assert "not an image file" in page.inner_text("#error")
     assert page.inner_text("#text") == "?"

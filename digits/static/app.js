@@ -2,6 +2,9 @@
 "use strict";
 
 const PEN_WIDTH = 20;  // px on the 280 px canvas: about 2 of MNIST's 28 pixels, as a pen stroke there
+const PHOTO_WIDTH = 440;  // px: an uploaded image is shown at most this wide, with its digits boxed
+const SURE_COLOUR = "rgb(220, 30, 30)";  // as --annotate draws them
+const UNSURE_COLOUR = "rgb(230, 140, 0)";
 const canvas = document.getElementById("canvas");
 const context = canvas.getContext("2d");
 const result = document.getElementById("result");
@@ -9,9 +12,11 @@ const text = document.getElementById("text");
 const note = document.getElementById("note");
 const errorBox = document.getElementById("error");
 const digitsBox = document.getElementById("digits");
+const photo = document.getElementById("photo");
 const dropZone = document.body;
 let latestRequest = 0;
 let drawing = false;
+let uploaded = null;  // the uploaded image (an ImageBitmap, upright) while its reading is awaited or shown
 
 function clearCanvas() {
   context.fillStyle = "white";
@@ -22,7 +27,34 @@ function showNothing() {
   errorBox.hidden = true;
   text.textContent = "?";
   note.textContent = "";
+  photo.hidden = true;
   digitsBox.replaceChildren();
+}
+
+function forgetUpload() {
+  uploaded = null;
+  photo.hidden = true;
+}
+
+// The uploaded image scaled to fit, with a box around each digit found and the digit read beside
+// it, so that what was found, and what was missed, shows. Boxes are in the upright image's pixels.
+function showPhoto(digits) {
+  if (!uploaded) return;
+  const scale = Math.min(1, PHOTO_WIDTH / uploaded.width);
+  photo.width = Math.round(uploaded.width * scale);
+  photo.height = Math.round(uploaded.height * scale);
+  const pen = photo.getContext("2d");
+  pen.drawImage(uploaded, 0, 0, photo.width, photo.height);
+  pen.lineWidth = 2;
+  pen.font = "bold 16px system-ui, sans-serif";
+  for (const digit of digits) {
+    const [x, y, width, height] = digit.box.map((value) => value * scale);
+    pen.strokeStyle = pen.fillStyle = digit.unsure ? UNSURE_COLOUR : SURE_COLOUR;
+    pen.strokeRect(x, y, width, height);
+    const label = digit.unsure ? `${digit.digit}?` : `${digit.digit}`;
+    pen.fillText(label, x, y >= 18 ? y - 4 : Math.min(y + height + 16, photo.height - 2));
+  }
+  photo.hidden = false;
 }
 
 function canvasPoint(event) {
@@ -77,6 +109,7 @@ function showReading(reading) {
     : "";
   digitsBox.replaceChildren(...reading.digits.map(
     (digit, position) => digitCard(digit, position, reading.inputs[position])));
+  showPhoto(reading.digits);
 }
 
 function showError(message) {
@@ -103,6 +136,7 @@ async function read(blob, name, request = ++latestRequest) {
 
 canvas.addEventListener("pointerdown", (event) => {
   drawing = true;
+  forgetUpload();
   canvas.setPointerCapture(event.pointerId);
   const [x, y] = canvasPoint(event);
   context.strokeStyle = "black";
@@ -136,15 +170,23 @@ canvas.addEventListener("pointercancel", endStroke);
 
 document.getElementById("clear").addEventListener("click", () => {
   clearCanvas();
+  forgetUpload();
   latestRequest++;
   result.dataset.settled = "true";
   showNothing();
 });
 
-function readFile(file) {
+async function readFile(file) {
   if (!file) return;
   clearCanvas();
-  read(file, file.name);
+  const request = ++latestRequest;
+  result.dataset.settled = "false";
+  // What the browser cannot show (a TIFF in most browsers, a text file) is still sent: the
+  // server's answer, or its error, is shown without the picture.
+  const image = await createImageBitmap(file).catch(() => null);
+  if (request !== latestRequest) return;  // a stroke, a clear or another upload came first
+  uploaded = image;
+  read(file, file.name, request);
 }
 
 document.getElementById("file").addEventListener("change", (event) => {
