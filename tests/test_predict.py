@@ -393,7 +393,8 @@ def test_a_shadow_over_part_of_the_page_is_not_taken_for_ink(default_model, edge
 
 def test_small_round_zeros_in_a_number_are_digits_not_specks():
     # "510006" with its zeros written a third the size of the other digits: with the zeros' loops
-    # taken as the mark of a digit, 15 of these 20 numbers are found whole; 8 were before.
+    # taken as the mark of a digit, 7 of these 10 numbers are found whole; 4 were before (the
+    # reader alone decides this, the same on every machine).
     def nth(digit, index):
         return [pixels for pixels, truth in committed_test_digits(60) if truth == digit][index]
 
@@ -405,5 +406,5 @@ def test_small_round_zeros_in_a_number_are_digits_not_specks():
 
     whole = sum(len(reader.read_digits(user_images.number_image(
         [nth(5, k), nth(1, k), *(small(nth(0, 3 * k + j)) for j in range(3)), nth(6, k)],
-        np.random.default_rng(k)))) == 6 for k in range(20))
-    assert whole >= 14
+        np.random.default_rng(k)))) == 6 for k in range(10))
+    assert whole >= 7
