@@ -5,7 +5,7 @@ answers in the same words. An .onnx model runs with ONNX Runtime, without Tensor
 .keras model is loaded through digits.networks, which starts TensorFlow.
 
     model = load_model(Path("outputs/mnist_cnn_model.onnx"))
-    digits = read_image(model, "photo.jpg")     # what the model read, left to right
+    digits = read_image(model, "photo.jpg")     # what the model read, line by line
     print(describe("photo.jpg", digits))        # photo.jpg: 2024; 2 (99.9%), 0 (99.0%), ...
     print(json.dumps(reading_json("photo.jpg", digits)))
 
