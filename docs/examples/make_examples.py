@@ -12,7 +12,7 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # user_images reads with the digits package
 
 import user_images  # noqa: E402  (after the path is set)
 
