@@ -18,10 +18,10 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
 4. Digits: connected pieces of ink; pieces that overlap much left to right, or sit one above
    the other, are one digit (the detached top stroke of a 5), unless together they are much
    taller than either (two digits in a column); specks, dots and dashes much smaller than the
-   digits are dropped; the digits are put in lines of writing, top to bottom, and each line is
-   read left to right. Digits found
-   small at the working size (a note photographed on a desk) are looked at again: steps 1 to
-   4 are repeated on a crop around them, decoded at the resolution that crop needs.
+   digits are dropped (but not a small loop: a small 0); the digits are put in lines of
+   writing, top to bottom, and each line is read left to right. Digits found small at the
+   working size (a note photographed on a desk) are looked at again: steps 1 to 4 are repeated
+   on a crop around them, decoded at the resolution that crop needs.
 5. MNIST form: strokes much thinner than MNIST's are widened, the digit is scaled so that its
    longest side is 20 pixels and pasted into a 28x28 field with its centre of mass at the
    centre: white ink on black, floats in [0, 1].
