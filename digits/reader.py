@@ -13,8 +13,9 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
    than any stroke) shows a shadow over part of it.
 3. Ink: each pixel's colour distance from the paper towards the ink, relative to how far the
    light there lets ink go, scaled so that full ink is 1. Whatever is within a few standard
-   deviations of the paper's own grain becomes 0. The lines of ruled paper (thin ink running
-   across most of the image's width) become 0 too, except where a stroke crosses them.
+   deviations of the paper's own grain becomes 0. The printed lines of ruled and squared paper
+   (thin ink running across or down most of the image) become 0 too, except where a stroke
+   crosses them.
 4. Digits: connected pieces of ink; pieces that overlap much left to right, or sit one above
    the other, are one digit (the detached top stroke of a 5), unless together they are much
    taller than either (two digits in a column); specks, dots and dashes much smaller than the
@@ -70,7 +71,8 @@ TARGET_STROKE = 2.9
 MAX_THICKEN_SIDE = 128      # pieces longer than this are reduced before their strokes are widened
 RULED_SPAN = 0.8           # a ruled line crosses at least this share of the image's width,
 RULED_SEGMENT = 0.25       # in runs of ink at least this share of it (a tilted line steps down)
-RULED_THICKNESS = 0.6      # and is at most this share of the writing's stroke width thick
+RULED_THICKNESS = 0.6      # and is at most this share of the writing's stroke width thick,
+RULED_MIN_LENGTH = 32      # in an image at least this many working pixels across
 CLOSE_LOOK_HEIGHT = 32      # digits shorter than this at the working size are read again, from a
 CLOSE_LOOK_MARGIN = 1.0     # crop with this many digit heights of margin around them, if that
 CLOSE_LOOK_GAIN = 1.5       # crop is read at least this many times finer
@@ -340,10 +342,20 @@ def find_ink(levels):
     return Ink(np.clip(strength, 0, 1).astype(np.float32), core & (strength > 0))
 
 
+def without_printed_lines(ink):
+    """The ink with the printed lines of the paper taken out: ruled lines across it, then lines
+    down it (a margin, the columns of squared paper), the same way turned a quarter."""
+    across = without_ruled_lines(ink)
+    down = without_ruled_lines(Ink(across.strength.T, across.core.T))
+    return Ink(down.strength.T, down.core.T)
+
+
 def without_ruled_lines(ink):
     """The ink with the lines of ruled paper taken out: thin ink running across most of the
     image's width, row by row. Where a stroke crosses such a line, the stroke keeps its pixels."""
     mask = ink.strength > 0
+    if mask.shape[1] < RULED_MIN_LENGTH:  # a digit-sized image shows no paper's lines
+        return ink
     segment = int(RULED_SEGMENT * mask.shape[1]) | 1  # odd, so that the window is centred
     # An opening by a horizontal segment, as a minimum then a maximum filter along the rows.
     runs = ndimage.maximum_filter1d(ndimage.minimum_filter1d(mask.view(np.uint8), segment, axis=1),
@@ -548,7 +560,7 @@ def look_at(image, size):
     """Find the ink of a decoded image whose upright full size is size, grouped into digits."""
     # The median that removes grain would also remove the strokes of digits shrunk to a pixel.
     levels = to_levels(image, denoise=working_scale(size) > DENOISE_ABOVE_SCALE)
-    ink = without_ruled_lines(find_ink(levels))
+    ink = without_printed_lines(find_ink(levels))
     labels, _ = ndimage.label(ink.strength > 0, structure=np.ones((3, 3)))
     pieces = group_pieces(labels, ink.core, MIN_DIGIT_SIDE * working_scale(size))
     return Look(ink, labels, pieces, size[0] / levels.shape[1], size[1] / levels.shape[0])

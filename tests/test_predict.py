@@ -408,3 +408,13 @@ def test_small_round_zeros_in_a_number_are_digits_not_specks():
         [nth(5, k), nth(1, k), *(small(nth(0, 3 * k + j)) for j in range(3)), nth(6, k)],
         np.random.default_rng(k)))) == 6 for k in range(10))
     assert whole >= 7
+
+
+def test_the_lines_of_squared_paper_are_not_read(default_model):
+    # Small digits on a photographed page of dark squared paper (README, "Limits", until now):
+    # the columns of the grid were taken for ink.
+    rng = np.random.default_rng(0)
+    right = sum(user_images.read_text(default_model, user_images.on_squared_paper(
+        user_images.small_on_a_page(pixels, rng), rng), "PNG") == str(digit)
+        for pixels, digit in committed_test_digits(3))
+    assert right >= 28, right

@@ -31,6 +31,7 @@ COLOUR_PAIRS = [((20, 40, 160), (255, 250, 205)), ((180, 20, 30), (235, 245, 255
                 ((10, 110, 40), (255, 228, 235)), ((30, 30, 30), (255, 214, 120)),
                 ((240, 240, 230), (40, 70, 50)), ((90, 20, 140), (220, 240, 220))]
 RULED_LINE_COLOUR = np.array([150, 180, 230], np.uint8)  # the light blue of a school notebook
+SQUARED_LINE_COLOUR = np.array([60, 80, 120], np.uint8)    # a squared pad's dark grid
 
 
 def ink_box(pixels):
@@ -204,6 +205,16 @@ def on_ruled_paper(image, rng):
     spacing = int(rng.integers(25, 61))
     for top in range(int(rng.integers(0, spacing)), pixels.shape[0], spacing):
         pixels[top:top + 2] = np.minimum(pixels[top:top + 2], RULED_LINE_COLOUR)
+    return Image.fromarray(pixels)
+
+
+def on_squared_paper(image, rng):
+    """The image as if written on squared paper: dark lines both ways, 20 to 40 pixels apart."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+    spacing = int(rng.integers(20, 41))
+    for start in range(int(rng.integers(0, spacing)), max(pixels.shape[:2]), spacing):
+        pixels[start:start + 1] = np.minimum(pixels[start:start + 1], SQUARED_LINE_COLOUR)
+        pixels[:, start:start + 1] = np.minimum(pixels[:, start:start + 1], SQUARED_LINE_COLOUR)
     return Image.fromarray(pixels)
 
 
