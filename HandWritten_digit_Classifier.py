@@ -72,9 +72,9 @@ def check_inputs(run):
 
 
 def start_tensorflow(seed):
-    """2. Start TensorFlow and seed it. The modules that train import it at their top; they are
-    imported here, not at the top of this file, so that --help, --predict and --serve never wait
-    the seconds it takes."""
+    """2. Start TensorFlow and seed it. The modules the pipeline goes on to use are imported here,
+    not at the top of this file: those that train import TensorFlow at their top, and --help,
+    --predict and --serve need not wait the seconds it takes."""
     import digits.data, digits.export, digits.reports, digits.training  # noqa: F401, E401
     digits.tensorflow_setup.seed_everything(seed)
 

@@ -11,12 +11,14 @@ Training (these import TensorFlow at the top, so only training and --export load
 Without TensorFlow (--help, --predict and --serve start in a fraction of a second):
     constants         image size, classes, file names, extensions: each defined once
     errors            the one-line error a user can fix
+    command_line      argparse with one-line errors, no abbreviations, flags of one mode only
     recipes           the Recipe table: what each way of training decides
     checks            the dataset and flags checked before TensorFlow starts
     reports           figures, metrics.json, history.csv and the classification report
     publishing        staging outputs, moving them into place at once, Ctrl-C held off
     reader            finding digits in people's images and putting them in MNIST's form
-    runner            running a model (ONNX, or Keras through networks) on what the reader found
+    runner            running a model (ONNX, or Keras through networks) on what the reader found;
+                      its unsure threshold is in thresholds.json, which a benchmark writes
     predict           the --predict command: a line per image, annotated copies, inputs
     server            the --serve page and its JSON API
 """
