@@ -11,12 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import HandWritten_digit_Classifier as classifier  # noqa: E402  (after the path is set)
 from digits.constants import (DEFAULT_DATA_DIR, METRICS_FILE, ONNX_MODEL_FILE,  # noqa: E402
-                              SHIPPED_METRICS, SHIPPED_MODEL)
+                              PROJECT_DIR, SHIPPED_METRICS, SHIPPED_MODEL)
 
 RECIPE, SEED = "improved", 42
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from digits.constants import DEFAULT_DATA_DIR
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "HandWritten_digit_Classifier.py"
-DATASET = REPO / "reduced_mnist"
+DATASET = DEFAULT_DATA_DIR
 TINY_PER_CLASS = 4
 
 # Run the script with `import tensorflow` made to fail, to prove a path never reaches it.
