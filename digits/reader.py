@@ -18,9 +18,10 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
    crosses them.
 4. Digits: connected pieces of ink; pieces that overlap much left to right, or sit one above
    the other, are one digit (the detached top stroke of a 5), unless together they are much
-   taller than either (two digits in a column); specks, dots and dashes much smaller than the
-   digits are dropped (but not a small loop: a small 0); the digits are put in lines of
-   writing, top to bottom, and each line is read left to right. Digits found small at the
+   taller than either (two digits in a column); solid shapes as thick as they are tall (a
+   phone's edge, a dark object beside the page) are not writing; specks, dots and dashes much
+   smaller than the digits are dropped (but not a small loop: a small 0); the digits are put in
+   lines of writing, top to bottom, and each line is read left to right. Digits found small at the
    working size (a note photographed on a desk) are looked at again: steps 1 to 4 are repeated
    on a crop around them, decoded at the resolution that crop needs.
 5. MNIST form: strokes much thinner than MNIST's are widened, the digit is scaled so that its
@@ -54,6 +55,9 @@ DENOISE_ABOVE_SCALE = 0.25  # those shrunk less than this: shrinking more averag
 MIN_INK_CONTRAST = 40       # gray levels between paper and ink below which we see no digit
 NOISE_FLOOR_SIGMAS = 5      # ink fainter than this many paper-noise deviations is paper
 SPECK_FRACTION = 0.05       # pieces with less ink than this share of the largest are specks
+BLOB_SHARE = 0.5            # pieces whose stroke is wider than this share of their height are
+                            # solid shapes, not writing: a pen's stroke is far thinner than a digit
+BLOB_MIN_HEIGHT = 16        # working pixels: in smaller pieces every stroke is a fair share of it
 MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the tallest are dots or dashes,
 MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the most inky are specks,
 MIN_LOOP_FRACTION = 0.2     # unless their ink closes a loop (a small 0) and they are this tall
@@ -426,9 +430,10 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
     longer side is under min_side pixels; in lines of writing, top to bottom, each left to right."""
     regions = ndimage.find_objects(labels)
     core_area = ndimage.sum_labels(core, labels, index=np.arange(1, len(regions) + 1))
+    core_area[blobs(labels, regions, core)] = 0
     pieces = [Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start, columns.stop)
               for label, (rows, columns) in enumerate(regions, start=1)
-              if core_area[label - 1] >= SPECK_FRACTION * core_area.max()]
+              if core_area[label - 1] > 0 and core_area[label - 1] >= SPECK_FRACTION * core_area.max()]
     # Digits come in few pieces; an image of many more (noise, texture) keeps its inkiest ones.
     pieces = sorted(pieces, key=lambda piece: piece.ink, reverse=True)[:MAX_PIECES]
     while True:  # until no two groups belong together
@@ -447,6 +452,20 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
     return in_lines([piece for piece in pieces if max(piece.height, piece.width) >= min_side and (
         piece.height >= MIN_HEIGHT_FRACTION * tallest and piece.ink >= MIN_INK_FRACTION * most_ink
         or piece.height >= MIN_LOOP_FRACTION * tallest and has_hole(labels, piece))])
+
+
+def blobs(labels, regions, core):
+    """Which labelled pieces are solid shapes rather than writing (the edge of a phone or of a
+    dark object beside the page, a hard shadow): pieces at least BLOB_MIN_HEIGHT tall whose stroke
+    width (twice the area of their sure ink over its outline) is more than BLOB_SHARE of their
+    height. A pen's stroke, even a marker's, is a fraction of the digit's height; a slab of
+    shadow is as thick as it is tall. A boolean per label."""
+    index = np.arange(1, len(regions) + 1)
+    outline = core & ~ndimage.binary_erosion(core, border_value=1)
+    widths = 2 * ndimage.sum_labels(core, labels, index) / np.maximum(
+        ndimage.sum_labels(outline, labels, index), 1)
+    heights = np.array([rows.stop - rows.start for rows, _ in regions])
+    return (heights >= BLOB_MIN_HEIGHT) & (widths > BLOB_SHARE * heights)
 
 
 def has_hole(labels, piece):

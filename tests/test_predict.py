@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 import HandWritten_digit_Classifier as classifier
 import user_images
@@ -418,3 +418,19 @@ def test_the_lines_of_squared_paper_are_not_read(default_model):
         user_images.small_on_a_page(pixels, rng), rng), "PNG") == str(digit)
         for pixels, digit in committed_test_digits(3))
     assert right >= 28, right
+
+
+def test_a_dark_object_beside_the_page_is_not_taken_for_a_digit(default_model):
+    # A phone photo of a row of digits with a dark object (the phone's case, a table's edge)
+    # coming in from the bottom corner: as the largest piece of "ink" it made every digit a speck
+    # beside it, and the whole image read as one digit.
+    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
+                for digit in (3, 4, 6, 7, 1, 2)}
+    number = user_images.number_image(list(of_digit.values()), np.random.default_rng(3))
+    page = np.full((960, 1280), 200, np.float32)
+    page[250:250 + number.height, 200:200 + number.width] = np.asarray(number, np.float32) * 200 / 240
+    slab = Image.new("L", (1280, 960), 0)
+    ImageDraw.Draw(slab).rounded_rectangle((250, 760, 1400, 1100), radius=60, fill=255)
+    darkness = np.asarray(slab.filter(ImageFilter.GaussianBlur(4)), np.float32) / 255
+    photo = Image.fromarray((page + darkness * (35 - page)).astype(np.uint8)).convert("RGB")
+    assert runner.text_of(runner.read_image(default_model, photo)) == "346712"
