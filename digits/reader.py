@@ -61,6 +61,7 @@ BLOB_MIN_HEIGHT = 16        # working pixels: in smaller pieces every stroke is 
 MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the tallest are dots or dashes,
 MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the most inky are specks,
 MIN_LOOP_FRACTION = 0.2     # unless their ink closes a loop (a small 0) and they are this tall
+CLEAR_DIGIT_SHARE = 0.5     # digits clear of the edges, this share as tall as those cut by them
 MIN_DIGIT_SIDE = 4          # full-size pixels: anything smaller is too small to be a digit
 MAX_PIECES = 64             # pieces of ink considered, the inkiest first
 MERGE_OVERLAP = 0.5         # pieces overlapping left to right by this share belong together,
@@ -82,7 +83,9 @@ CLOSE_LOOK_MARGIN = 1.0     # crop with this many digit heights of margin around
 CLOSE_LOOK_GAIN = 1.5       # crop is read at least this many times finer
 MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's plane
 MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a plane
-SURFACE_FITS = 3            # fits of the plane, each without the pixels the last found inky
+SURFACE_FITS = 3            # fits of the surface, each without the pixels the last found inky
+PLANE_TERMS, QUADRATIC_TERMS = 3, 6  # the paper's surface: a plane, or with the squares too
+CURVED_GAIN = 0.7           # if that brings the paper's spread around it below this share
 TRIM_SIGMAS = 3             # pixels this many grain deviations towards the ink are not paper
 LOCAL_PAPER_SHARE = 0.6     # in images at least this share paper (the plane's second pass)
 LOCAL_PAPER_MIN_SIDE = 64   # and at least this many working pixels on their shorter side,
@@ -250,34 +253,55 @@ def grain(towards_ink):
     return float(np.median(-beyond)) / 0.6745 if beyond.size else 0.0
 
 
-def fit_paper_plane(levels, gray, paper_mask, ink_sign, within_paper):
-    """Fit each channel's paper level as a plane over the image (light falling off to one side),
-    from paper pixels.
+def fit_paper_surface(levels, gray, paper_mask, ink_sign, within_paper):
+    """Fit each channel's paper level as a smooth surface over the image, from paper pixels: a
+    plane (light falling off to one side), or a quadratic surface where that fits the paper
+    clearly better (light falling off from the middle towards the corners).
 
     Pixels the fit finds pulled towards the ink (the soft edges of strokes) are left out and
     the fit repeated, so that only clean paper decides its level.
     """
     rows, columns = np.nonzero(paper_mask)
-    if len(rows) < MIN_SURFACE_SAMPLES:  # too little paper for a plane: one level
+    if len(rows) < MIN_SURFACE_SAMPLES:  # too little paper for a surface: one level
         return np.median(levels[paper_mask] if len(rows) else levels.reshape(-1, levels.shape[-1]), axis=0)
     step = max(1, len(rows) // MAX_SURFACE_SAMPLES)
     rows, columns = rows[::step], columns[::step]
-    terms = np.stack([np.ones(len(rows)), columns, rows], axis=-1).astype(np.float32)
     samples, sample_gray = levels[rows, columns], gray[rows, columns]
-    clean = np.ones(len(rows), dtype=bool)
+    fits = [fit_terms(surface_terms(rows, columns, gray.shape)[:, :count], samples, sample_gray, ink_sign)
+            for count in (PLANE_TERMS, QUADRATIC_TERMS)]
+    # The quadratic's three more terms would also bend towards ink on any page: only a clearly
+    # closer fit to the paper (a vignetted photo) earns them.
+    coefficients, clean, spread = fits[1] if fits[1][2] < CURVED_GAIN * fits[0][2] else fits[0]
+    all_rows, all_columns = np.indices(gray.shape).reshape(2, -1)
+    surface = (surface_terms(all_rows, all_columns, gray.shape)[:, :len(coefficients)]
+               @ coefficients).reshape(*gray.shape, -1)
+    if not within_paper:
+        return surface.astype(np.float32)
+    # Where paper is scarce (a tight crop) the surface is extrapolated: keep it within the
+    # levels that clean paper really has.
+    low, high = np.percentile(samples[clean], [1, 99], axis=0)
+    return np.clip(surface, low, high).astype(np.float32)
+
+
+def fit_terms(terms, samples, sample_gray, ink_sign):
+    """Least-squares fit of the samples' levels to the terms, SURFACE_FITS times, each without the
+    samples the last fit found pulled towards the ink: the coefficients, the samples kept, and the
+    kept samples' spread (their root mean square distance from the surface, in gray levels)."""
+    clean = np.ones(len(terms), dtype=bool)
     for _ in range(SURFACE_FITS):
         coefficients, *_ = np.linalg.lstsq(terms[clean], samples[clean], rcond=None)
         towards_ink = ink_sign * ((terms @ coefficients).mean(axis=-1) - sample_gray)
         clean = towards_ink <= max(TRIM_SIGMAS * grain(towards_ink), 1.0)
-    height, width = gray.shape
-    surface = (coefficients[0] + np.arange(width, dtype=np.float32)[None, :, None] * coefficients[1]
-               + np.arange(height, dtype=np.float32)[:, None, None] * coefficients[2])
-    if not within_paper:
-        return surface.astype(np.float32)
-    # Where paper is scarce (a tight crop) the plane is extrapolated: keep it within the
-    # levels that clean paper really has.
-    low, high = np.percentile(samples[clean], [1, 99], axis=0)
-    return np.clip(surface, low, high).astype(np.float32)
+    return coefficients, clean, float(np.sqrt(np.mean(towards_ink[clean] ** 2)))
+
+
+def surface_terms(rows, columns, shape):
+    """The terms of a quadratic surface over the image at the given pixels (coordinates scaled to
+    [-1, 1]): a plane follows light falling off to one side, the squares light falling off from
+    the middle towards the corners, as a phone's lens and a close lamp make it."""
+    y = 2 * rows / max(shape[0] - 1, 1) - 1
+    x = 2 * columns / max(shape[1] - 1, 1) - 1
+    return np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=-1).astype(np.float32)
 
 
 def ink_side_distance(levels, gray, paper, ink_sign):
@@ -291,11 +315,11 @@ def ink_side_distance(levels, gray, paper, ink_sign):
 def find_paper(levels, gray, ink_sign):
     """Return the paper's level at every pixel (H x W x C), fitted to the paper pixels alone."""
     paper_mask = (gray > otsu_threshold(gray)) == (ink_sign > 0)
-    paper = fit_paper_plane(levels, gray, paper_mask, ink_sign, within_paper=False)
+    paper = fit_paper_surface(levels, gray, paper_mask, ink_sign, within_paper=False)
     # A second pass recovers paper that strong shading first put with the ink.
     distance, *_ = ink_side_distance(levels, gray, paper, ink_sign)
     paper_mask = distance <= otsu_threshold(distance)
-    paper = fit_paper_plane(levels, gray, paper_mask, ink_sign, within_paper=True)
+    paper = fit_paper_surface(levels, gray, paper_mask, ink_sign, within_paper=True)
     # Shading is looked for only where the paper around the writing can show it: not in a crop
     # that is mostly ink, nor in an image too small to hold a shadow wider than its strokes.
     if paper_mask.mean() < LOCAL_PAPER_SHARE or min(gray.shape) < LOCAL_PAPER_MIN_SIDE:
@@ -431,9 +455,14 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
     regions = ndimage.find_objects(labels)
     core_area = ndimage.sum_labels(core, labels, index=np.arange(1, len(regions) + 1))
     core_area[blobs(labels, regions, core)] = 0
+    # Specks are small beside the writing, not beside the table or a shadow that the image's edge
+    # cuts (see within_the_frame): measured against what stands clear of the edge, if anything does.
+    clear = ~np.array([is_cut(rows.start, rows.stop, columns.start, columns.stop, labels.shape)
+                       for rows, columns in regions], dtype=bool)
+    largest = max(core_area[clear if (core_area[clear] > 0).any() else ...], default=0)
     pieces = [Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start, columns.stop)
               for label, (rows, columns) in enumerate(regions, start=1)
-              if core_area[label - 1] > 0 and core_area[label - 1] >= SPECK_FRACTION * core_area.max()]
+              if core_area[label - 1] > 0 and core_area[label - 1] >= SPECK_FRACTION * largest]
     # Digits come in few pieces; an image of many more (noise, texture) keeps its inkiest ones.
     pieces = sorted(pieces, key=lambda piece: piece.ink, reverse=True)[:MAX_PIECES]
     while True:  # until no two groups belong together
@@ -447,11 +476,33 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
         if len(groups) == len(pieces):
             break
         pieces = groups
+    pieces = within_the_frame([piece for piece in pieces if max(piece.height, piece.width) >= min_side],
+                              labels.shape)
     tallest = max((piece.height for piece in pieces), default=0)
     most_ink = max((piece.ink for piece in pieces), default=0)
-    return in_lines([piece for piece in pieces if max(piece.height, piece.width) >= min_side and (
+    return in_lines([piece for piece in pieces if (
         piece.height >= MIN_HEIGHT_FRACTION * tallest and piece.ink >= MIN_INK_FRACTION * most_ink
         or piece.height >= MIN_LOOP_FRACTION * tallest and has_hole(labels, piece))])
+
+
+def is_cut(top, bottom, left, right, shape):
+    """Whether a box reaches the edge of an image of this shape."""
+    return top == 0 or left == 0 or bottom == shape[0] or right == shape[1]
+
+
+def within_the_frame(pieces, shape):
+    """The pieces, without those cut by the image's edge when the writing lies inside it: once
+    a digit stands clear of the edges, whatever the edge cuts (the page's edge, the table beyond
+    it, a shadow in a corner) comes from outside the writing. In a tight crop every digit
+    touches an edge, and all are kept."""
+    def cut(piece):
+        return is_cut(piece.top, piece.bottom, piece.left, piece.right, shape)
+
+    clear = [piece for piece in pieces if not cut(piece)]
+    tallest_cut = max((piece.height for piece in pieces if cut(piece)), default=0)
+    if not clear or max(piece.height for piece in clear) < CLEAR_DIGIT_SHARE * tallest_cut:
+        return pieces
+    return clear
 
 
 def blobs(labels, regions, core):

@@ -434,3 +434,36 @@ def test_a_dark_object_beside_the_page_is_not_taken_for_a_digit(default_model):
     darkness = np.asarray(slab.filter(ImageFilter.GaussianBlur(4)), np.float32) / 255
     photo = Image.fromarray((page + darkness * (35 - page)).astype(np.uint8)).convert("RGB")
     assert runner.text_of(runner.read_image(default_model, photo)) == "346712"
+
+
+def test_light_falling_off_to_dark_corners_is_not_taken_for_ink(default_model):
+    # A phone photo of a page held close: the light falls off towards the corners (vignetting)
+    # to a third of the middle's, far more than a plane of light can follow. The dark rim was
+    # taken for ink, and the whole image read as one digit.
+    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
+                for digit in (1, 2, 3, 4, 5, 6, 7, 8)}
+    number = np.asarray(user_images.number_image(list(of_digit.values()), np.random.default_rng(4)), np.float32)
+    coverage = 1 - number / 240
+    page = np.ones((768, 1024, 3), np.float32) * [235, 228, 220]
+    top, left = (768 - number.shape[0]) // 2, (1024 - number.shape[1]) // 2
+    window = page[top:top + number.shape[0], left:left + number.shape[1]]
+    window += np.clip(coverage, 0, 1)[..., None] * ([200, 40, 50] - window)  # a red pen
+    rows, columns = np.mgrid[0:768, 0:1024]
+    radius = np.hypot((rows - 384) / 384, (columns - 512) / 512) / np.sqrt(2)
+    photo = Image.fromarray((page * (1 - 0.65 * radius ** 2)[..., None]).astype(np.uint8))
+    text = runner.text_of(runner.read_image(default_model, photo))
+    assert len(text) == 8 and sum(map(str.__eq__, text, "12345678")) >= 7, text  # found; the model reads
+
+
+def test_the_table_beyond_the_page_is_not_a_digit(default_model):
+    # The page does not fill the photo: a band of dark table along its top edge, and the page's
+    # own shadow in a corner. Both are cut by the image's edge; the digits stand clear of it.
+    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
+                for digit in (4, 5, 6, 7, 8)}
+    number = np.asarray(user_images.number_image(list(of_digit.values()), np.random.default_rng(6)))
+    page = np.full((900, 1200), 225, np.uint8)
+    page[350:350 + number.shape[0], 300:300 + number.shape[1]] = number.astype(np.float32) * 225 / 240
+    photo = Image.fromarray(page)
+    ImageDraw.Draw(photo).polygon([(0, 0), (1200, 0), (1200, 40), (0, 70)], fill=40)  # the table
+    ImageDraw.Draw(photo).ellipse((1050, 780, 1350, 1000), fill=60)  # a corner in shadow
+    assert len(runner.read_image(default_model, photo.filter(ImageFilter.GaussianBlur(2)))) == 5
