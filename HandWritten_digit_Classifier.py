@@ -201,7 +201,7 @@ def export(args):
 # The flags that belong to some modes only, refused without them.
 FLAG_MODES = {"json": ("predict",), "save_preprocessed": ("predict",), "annotate": ("predict",),
               "port": ("serve",), "host": ("serve",), "output": ("export",),
-              "model": ("predict", "serve", "export")}
+              "model": ("predict", "serve", "export"), "not_a_digit": ("predict", "serve")}
 
 
 def build_parser():
@@ -245,6 +245,9 @@ def build_parser():
         f"(default: <output-dir>/{ONNX_MODEL_FILE} if there is one, else {MODEL_FILE}, else the "
         f"model that ships in models/); with --export: the .h5 or .keras model (default: "
         f"<output-dir>/{MODEL_FILE})")
+    add("--not-a-digit", action="store_true", help="with --predict or --serve: call pieces that "
+        "look like no digit at all (a letter, a doodle) 'not a digit' (? in a number), with the "
+        "check that ships in models/")
     add("--json", action="store_true", help="with --predict: print one JSON object per image")
     add("--save-preprocessed", type=Path, metavar="DIR", help="with --predict: also write each "
         "digit's 28x28 input to DIR, as <image file name>-digit<N>.png")
@@ -276,7 +279,7 @@ def main(argv=None):
     refuse_flags_outside_their_mode(parser, args, FLAG_MODES)
     try:
         if args.predict or args.serve:
-            choice = runner.choose_reading_model(args.model, args.output_dir)
+            choice = runner.choose_reading_model(args.model, args.output_dir, args.not_a_digit)
             if args.predict:
                 return reading.predict_command(args.predict, choice, args.json, args.annotate,
                                                args.save_preprocessed)

@@ -30,6 +30,9 @@ REPORTS = (METRICS_FILE, HISTORY_FILE, REPORT_FILE)
 # --serve read with until a model is trained.
 SHIPPED_MODEL = PROJECT_DIR / "models" / "mnist_cnn_improved.onnx"
 SHIPPED_METRICS = PROJECT_DIR / "models" / METRICS_FILE
+# The not-a-digit check, made by models/build_gate.py; it reads whatever model reads the digits.
+SHIPPED_GATE = PROJECT_DIR / "models" / "not_a_digit.onnx"
+SHIPPED_GATE_INFO = PROJECT_DIR / "models" / "not_a_digit.json"
 
 # What flow_from_directory reads for training; --predict also reads GIF and WebP.
 TRAINING_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")

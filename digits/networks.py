@@ -2,6 +2,7 @@
 a saved model to read images with.
 
     model = NETWORKS["original"]()   # untrained
+    gate = build_gate()              # the not-a-digit check's network, untrained
 """
 
 from digits.constants import INPUT_SHAPE, NUM_CLASSES
@@ -11,6 +12,7 @@ from digits.tensorflow_setup import keras
 
 layers = keras.layers
 COMPACT_DROPOUT = 0.4
+GATE_DROPOUT = 0.3
 
 
 def build_original(name="original_cnn"):
@@ -47,6 +49,22 @@ def build_compact(name="compact_cnn"):
 
 
 NETWORKS = {"original": build_original, "compact": build_compact}
+
+
+def build_gate(name="not_a_digit_cnn"):
+    """The not-a-digit check's network: a small convolutional network whose one output is the
+    probability that a 28x28 input is a digit at all, whichever digit."""
+    return keras.Sequential([
+        keras.Input(shape=INPUT_SHAPE),
+        layers.Conv2D(16, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Flatten(),
+        layers.Dropout(GATE_DROPOUT),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(1, activation="sigmoid"),
+    ], name=name)
 
 
 def scores_model(network):

@@ -4,8 +4,9 @@ share of them and is measured on another: other fonts, other generator seeds.
 
 No TensorFlow here: numpy, Pillow and SciPy only.
 
-    letters = letter_forms(TRAINING_FONTS, sizes=(48, 96))        # (N, 28, 28) floats in [0, 1]
-    shapes = shape_forms(2000, np.random.default_rng(TRAINING_SEED))
+    letters = letter_forms(MEASURING_FONTS, sizes=(48, 96))       # (N, 28, 28) floats in [0, 1]
+    shapes = shape_forms(1000, np.random.default_rng(MEASURING_SEED))
+    digits, non_digits = gate_examples(training_images, np.random.default_rng(TRAINING_SEED))
 """
 
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
 
 from digits import reader
 
@@ -29,6 +31,9 @@ TRAINING_SEED, MEASURING_SEED = 1900, 7319   # the shapes' generators: one teach
 SHAPES = ("star", "heart", "arrow", "cross", "spiral", "scribble", "smiley", "triangle", "square",
           "zigzag", "wave", "tick", "hash", "lightning")
 CANVAS = 160     # pixels a shape or letter is drawn on before it is put in the digits' form
+LETTER_SIZES = (32, 64, 96)  # font sizes of the training letters, in pixels on the canvas
+MIN_RESTYLED_INK = 10        # pixels of sure ink a thinned digit must keep, else it stays as it was
+MAX_SHEAR = 0.3              # slant of a restyled digit or letter, across per pixel down
 
 
 def to_form(ink):
@@ -160,3 +165,38 @@ def blots(count, rng):
         ImageDraw.Draw(canvas).polygon(outline, fill=255)
         forms.append(to_form(np.asarray(canvas, np.float32) / 255))
     return np.stack(forms)
+
+
+def restyled(images, rng):
+    """The images (28x28 floats) written with another hand: slanted by a random shear, their
+    strokes made thicker or thinner at random, and put back in the digits' form."""
+    forms = []
+    for image in images:
+        shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR)
+        # Each output row reads from a row-dependent shift across: a slant about the middle row.
+        image = ndimage.affine_transform(image, [[1, 0], [shear, 1]], offset=[0, -shear * image.shape[0] / 2],
+                                         order=1)
+        draw = rng.random()
+        if draw < 0.3:
+            image = ndimage.grey_dilation(image, size=(2, 2))
+        elif draw < 0.5:
+            thinner = ndimage.grey_erosion(image, size=(2, 2))
+            image = thinner if (thinner > 0.5).sum() >= MIN_RESTYLED_INK else image
+        if (image > 0.5).any():
+            forms.append(to_form(image))
+    return np.stack(forms)
+
+
+def gate_examples(digit_images, rng, letters=True):
+    """What the not-a-digit check learns from: (digits, non-digits), each (N, 28, 28) floats. The
+    digits are the given digits as they are and restyled; the non-digits are shapes from rng,
+    pieces of the digits, blots and (unless letters is false) letters in the training fonts, as
+    typed and restyled."""
+    digits = np.concatenate([digit_images, restyled(digit_images, rng)])
+    some = digit_images[rng.permutation(len(digit_images))[:len(digit_images) * 3 // 8]]
+    made = [shape_forms(len(digit_images) * 3 // 4, rng), partial_digits(some, rng),
+            blots(len(digit_images) // 13, rng)]
+    if letters:
+        typed = letter_forms(TRAINING_FONTS, sizes=LETTER_SIZES)
+        made += [typed, restyled(typed, rng)]
+    return digits, np.concatenate(made)

@@ -17,6 +17,7 @@ from digits.publishing import prepare_output_dir, write_atomically
 
 SURE_COLOUR = (220, 30, 30)
 UNSURE_COLOUR = (230, 140, 0)
+NOT_A_DIGIT_COLOUR = (110, 110, 110)  # as the page draws them (static/app.js)
 
 
 def output_name(path, used_names):
@@ -41,21 +42,21 @@ def label_position(box, font_size, line, image_height):
 
 def annotated_copy(path, digits):
     """The upright image at full size with a box around each digit found and the digit read
-    beside it (orange and with a ? when unsure)."""
+    beside it (orange and with a ? when unsure; a ? alone, in grey, for what is not a digit)."""
     image, _ = reader.open_image(path, shorter_side=None)  # the boxes are in full-size pixels
     image = ImageOps.exif_transpose(image).convert("RGB")
     draw = ImageDraw.Draw(image)
     line = max(2, round(max(image.size) / 250))
     for digit in digits:
         box = digit.box
-        colour = UNSURE_COLOUR if digit.unsure else SURE_COLOUR
+        colour = NOT_A_DIGIT_COLOUR if digit.not_a_digit else UNSURE_COLOUR if digit.unsure else SURE_COLOUR
         draw.rectangle((box.x, box.y, box.x + box.width - 1, box.y + box.height - 1), outline=colour,
                        width=line)
         # A third of the digit's height, but no larger than a fifteenth of the image, so that
         # the label of a tall digit still fits beside it rather than over its ink.
         font_size = max(12, min(round(box.height * 0.35), round(max(image.size) / 15)))
         position, anchor = label_position(box, font_size, line, image.height)
-        draw.text(position, f"{digit.digit}?" if digit.unsure else str(digit.digit), fill=colour,
+        draw.text(position, f"{digit.digit}?" if digit.unsure else digit.symbol, fill=colour,
                   font=ImageFont.load_default(size=font_size), anchor=anchor,
                   stroke_width=max(1, line // 2), stroke_fill="white")
     return image
@@ -105,6 +106,6 @@ def predict_command(paths, choice, as_json=False, annotate=None, save_preprocess
     for flag, folder in (("--annotate", annotate), ("--save-preprocessed", save_preprocessed)):
         if folder:
             prepare_output_dir(folder, flag)
-    model = runner.load_model(choice.path)
+    model = runner.load_model(choice.path, choice.not_a_digit)
     print(choice.line(), file=sys.stderr, flush=True)
     return predict_images(model, paths, as_json, annotate, save_preprocessed)

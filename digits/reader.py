@@ -84,7 +84,7 @@ CLOSE_LOOK_GAIN = 1.5       # crop is read at least this many times finer
 MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's plane
 MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a plane
 SURFACE_FITS = 3            # fits of the surface, each without the pixels the last found inky
-PLANE_TERMS, QUADRATIC_TERMS = 3, 6  # the paper's surface: a plane, or with the squares too
+PLANE_TERMS = 3             # the paper's surface: a plane, or a quadratic surface (six terms)
 CURVED_GAIN = 0.7           # if that brings the paper's spread around it below this share
 TRIM_SIGMAS = 3             # pixels this many grain deviations towards the ink are not paper
 LOCAL_PAPER_SHARE = 0.6     # in images at least this share paper (the plane's second pass)
@@ -256,52 +256,61 @@ def grain(towards_ink):
 def fit_paper_surface(levels, gray, paper_mask, ink_sign, within_paper):
     """Fit each channel's paper level as a smooth surface over the image, from paper pixels: a
     plane (light falling off to one side), or a quadratic surface where that fits the paper
-    clearly better (light falling off from the middle towards the corners).
-
-    Pixels the fit finds pulled towards the ink (the soft edges of strokes) are left out and
-    the fit repeated, so that only clean paper decides its level.
-    """
+    clearly better (light falling off from the middle towards the corners); within_paper: clipped
+    to the levels clean paper has."""
     rows, columns = np.nonzero(paper_mask)
     if len(rows) < MIN_SURFACE_SAMPLES:  # too little paper for a surface: one level
         return np.median(levels[paper_mask] if len(rows) else levels.reshape(-1, levels.shape[-1]), axis=0)
     step = max(1, len(rows) // MAX_SURFACE_SAMPLES)
     rows, columns = rows[::step], columns[::step]
     samples, sample_gray = levels[rows, columns], gray[rows, columns]
-    fits = [fit_terms(surface_terms(rows, columns, gray.shape)[:, :count], samples, sample_gray, ink_sign)
-            for count in (PLANE_TERMS, QUADRATIC_TERMS)]
-    # The quadratic's three more terms would also bend towards ink on any page: only a clearly
-    # closer fit to the paper (a vignetted photo) earns them.
-    coefficients, clean, spread = fits[1] if fits[1][2] < CURVED_GAIN * fits[0][2] else fits[0]
-    all_rows, all_columns = np.indices(gray.shape).reshape(2, -1)
-    surface = (surface_terms(all_rows, all_columns, gray.shape)[:, :len(coefficients)]
-               @ coefficients).reshape(*gray.shape, -1)
+    terms = surface_terms(rows, columns, gray.shape)
+    coefficients, clean, spread = fit_terms(terms[:, :PLANE_TERMS], samples, sample_gray, ink_sign)
+    # The quadratic's three more terms would bend towards ink on any page: only a clearly closer
+    # fit to the paper (a vignetted photo) earns them.
+    curved = fit_terms(terms, samples, sample_gray, ink_sign)
+    if curved[2] < CURVED_GAIN * spread:
+        coefficients, clean, _ = curved
     if not within_paper:
-        return surface.astype(np.float32)
+        return surface_at(coefficients, gray.shape)
     # Where paper is scarce (a tight crop) the surface is extrapolated: keep it within the
     # levels that clean paper really has.
     low, high = np.percentile(samples[clean], [1, 99], axis=0)
-    return np.clip(surface, low, high).astype(np.float32)
+    return np.clip(surface_at(coefficients, gray.shape), low, high)
 
 
 def fit_terms(terms, samples, sample_gray, ink_sign):
     """Least-squares fit of the samples' levels to the terms, SURFACE_FITS times, each without the
-    samples the last fit found pulled towards the ink: the coefficients, the samples kept, and the
-    kept samples' spread (their root mean square distance from the surface, in gray levels)."""
+    samples the last fit found pulled towards the ink (the soft edges of strokes), so that only
+    clean paper decides: the coefficients, the samples kept, and their root mean square distance
+    from the surface, in gray levels."""
     clean = np.ones(len(terms), dtype=bool)
     for _ in range(SURFACE_FITS):
-        coefficients, *_ = np.linalg.lstsq(terms[clean], samples[clean], rcond=None)
+        # The normal equations: a few terms square, far cheaper than the samples' own SVD; solved
+        # by least squares too, for paper whose samples lie on one row or column.
+        kept = terms[clean]
+        coefficients, *_ = np.linalg.lstsq(kept.T @ kept, kept.T @ samples[clean], rcond=None)
         towards_ink = ink_sign * ((terms @ coefficients).mean(axis=-1) - sample_gray)
         clean = towards_ink <= max(TRIM_SIGMAS * grain(towards_ink), 1.0)
     return coefficients, clean, float(np.sqrt(np.mean(towards_ink[clean] ** 2)))
 
 
 def surface_terms(rows, columns, shape):
-    """The terms of a quadratic surface over the image at the given pixels (coordinates scaled to
-    [-1, 1]): a plane follows light falling off to one side, the squares light falling off from
-    the middle towards the corners, as a phone's lens and a close lamp make it."""
-    y = 2 * rows / max(shape[0] - 1, 1) - 1
-    x = 2 * columns / max(shape[1] - 1, 1) - 1
-    return np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=-1).astype(np.float32)
+    """The terms of a quadratic surface over an image of this shape at the given pixels
+    (coordinates scaled to [-1, 1]), on a last axis: a plane follows light falling off to one
+    side, the squares light falling off from the middle towards the corners, as a phone's lens
+    and a close lamp make it."""
+    y = 2 * np.asarray(rows, np.float32) / max(shape[0] - 1, 1) - 1
+    x = 2 * np.asarray(columns, np.float32) / max(shape[1] - 1, 1) - 1
+    y, x = np.broadcast_arrays(y, x)
+    return np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=-1)
+
+
+def surface_at(coefficients, shape):
+    """The surface with these coefficients (a row per term, a column per channel) at every pixel
+    of an image of this shape: H x W x C floats."""
+    terms = surface_terms(np.arange(shape[0])[:, None], np.arange(shape[1])[None, :], shape)
+    return (terms[..., :len(coefficients)] @ coefficients).astype(np.float32)
 
 
 def ink_side_distance(levels, gray, paper, ink_sign):

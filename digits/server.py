@@ -145,7 +145,7 @@ def serve(model, host, port, processes=1):
 def serve_command(choice, host, port):
     """--serve: load the chosen model (and say which it is) and serve the page until Ctrl-C;
     return the exit status."""
-    model = runner.load_model(choice.path)
+    model = runner.load_model(choice.path, choice.not_a_digit)
     print(choice.line(), file=sys.stderr, flush=True)
     if host not in LOCAL_HOSTS:
         print(f"warning: listening on {host}: other machines on your network can open the page "

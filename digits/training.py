@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from digits.augmentation import distorted_batches
-from digits.networks import NETWORKS, scores_model, tempered
-from digits.recipes import steps_per_call, steps_per_epoch
+from digits.networks import NETWORKS, build_gate, scores_model, tempered
+from digits.recipes import RECIPES, steps_per_call, steps_per_epoch
 from digits.tensorflow_setup import keras
 
 # Temperatures tried when calibrating: the scores are divided by one of these.
 TEMPERATURES = [round(0.5 * 1.05 ** step, 4) for step in range(48)]  # 0.5 to 4.9
+GATE_EPOCHS = 25
+GATE_BATCH_SIZE = 128
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,26 @@ def evaluate(model, images, labels):
     probabilities = model.predict(images, verbose=0)
     return Evaluation(loss, accuracy, probabilities, np.argmax(labels, axis=1),
                       np.argmax(probabilities, axis=1))
+
+
+def train_gate(digits, non_digits, seed):
+    """Train the not-a-digit check's network to tell digits (1) from non-digits (0), both
+    (N, 28, 28) floats, every batch turned, zoomed, shifted and distorted afresh as the improved
+    recipe does it, digits and non-digits alike (so that a distortion says nothing of which is
+    which); return the Keras model."""
+    images = np.concatenate([digits, non_digits])[..., None].astype(np.float32)
+    is_digit = np.concatenate([np.ones(len(digits)), np.zeros(len(non_digits))]).astype(np.float32)
+    model = build_gate()
+    model.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy", metrics=["accuracy"])
+    batches = distorted_batches(images, is_digit, GATE_BATCH_SIZE, GATE_EPOCHS,
+                                RECIPES["improved"].distortion, seed)
+    model.fit(batches, epochs=GATE_EPOCHS, steps_per_epoch=steps_per_epoch(len(images), GATE_BATCH_SIZE),
+              verbose="auto" if sys.stdout.isatty() else 2)
+    return model
+
+
+def gate_threshold(digit_scores, refusal):
+    """The score below which an input is called not a digit: the highest that calls at most
+    `refusal` of these (held-out) digits' scores not a digit."""
+    ranked = np.sort(digit_scores)
+    return float(ranked[int(np.floor(refusal * len(ranked)))])

@@ -255,7 +255,7 @@ def read_text(model, image, image_format):
     image.save(buffer, image_format)
     buffer.seek(0)
     try:
-        return "".join(str(digit.digit) for digit in runner.read_image(model, buffer))
+        return runner.text_of(runner.read_image(model, buffer), between_lines="")
     except reader.ReaderError:
         return ""
 

@@ -5,6 +5,7 @@ const PEN_WIDTH = 20;  // px on the 280 px canvas: about 2 of MNIST's 28 pixels,
 const PHOTO_WIDTH = 440;  // px: an uploaded image is shown at most this wide, with its digits boxed
 const SURE_COLOUR = "rgb(220, 30, 30)";  // as --annotate draws them
 const UNSURE_COLOUR = "rgb(230, 140, 0)";
+const NOT_A_DIGIT_COLOUR = "rgb(110, 110, 110)";
 const canvas = document.getElementById("canvas");
 const context = canvas.getContext("2d");
 const result = document.getElementById("result");
@@ -49,9 +50,10 @@ function showPhoto(digits) {
   pen.font = "bold 16px system-ui, sans-serif";
   for (const digit of digits) {
     const [x, y, width, height] = digit.box.map((value) => value * scale);
-    pen.strokeStyle = pen.fillStyle = digit.unsure ? UNSURE_COLOUR : SURE_COLOUR;
+    pen.strokeStyle = pen.fillStyle =
+      digit.not_a_digit ? NOT_A_DIGIT_COLOUR : digit.unsure ? UNSURE_COLOUR : SURE_COLOUR;
     pen.strokeRect(x, y, width, height);
-    const label = digit.unsure ? `${digit.digit}?` : `${digit.digit}`;
+    const label = digit.not_a_digit ? "?" : digit.unsure ? `${digit.digit}?` : `${digit.digit}`;
     pen.fillText(label, x, y >= 18 ? y - 4 : Math.min(y + height + 16, photo.height - 2));
   }
   photo.hidden = false;
@@ -70,10 +72,11 @@ function percent(probability) {
 
 function digitCard(digit, position, input) {
   const card = document.createElement("div");
-  card.className = "digit" + (digit.unsure ? " unsure" : "");
+  card.className = "digit" + (digit.not_a_digit ? " not-a-digit" : digit.unsure ? " unsure" : "");
   const title = document.createElement("h2");
-  title.textContent = `Digit ${position + 1}: ${digit.digit} (${percent(digit.confidence)})` +
-                      (digit.unsure ? ", unsure" : "");
+  title.textContent = digit.not_a_digit
+    ? `Piece ${position + 1}: this does not look like a digit`
+    : `Digit ${position + 1}: ${digit.digit} (${percent(digit.confidence)})` + (digit.unsure ? ", unsure" : "");
   const seen = document.createElement("figure");
   const image = document.createElement("img");
   image.src = input;
@@ -85,7 +88,7 @@ function digitCard(digit, position, input) {
   bars.className = "bars";
   digit.probabilities.forEach((probability, candidate) => {
     const bar = document.createElement("div");
-    bar.className = "bar" + (candidate === digit.digit ? " top" : "");
+    bar.className = "bar" + (candidate === digit.digit ? " top" : "");  // null: no bar is the answer
     const label = document.createElement("span");
     label.textContent = candidate;
     const fill = document.createElement("span");
@@ -104,9 +107,11 @@ function digitCard(digit, position, input) {
 function showReading(reading) {
   errorBox.hidden = true;
   text.textContent = reading.text;
-  note.textContent = reading.unsure
-    ? "Unsure: the model always answers with a digit, even for a scribble or a letter."
-    : "";
+  note.textContent = reading.not_a_digit
+    ? "This does not look like a digit: draw one of 0 to 9."
+    : reading.digits.some((digit) => digit.not_a_digit)
+      ? "A ? is a piece that does not look like a digit; the bars show what the model would read."
+      : reading.unsure ? "Unsure: the model is not sure which digit this is." : "";
   digitsBox.replaceChildren(...reading.digits.map(
     (digit, position) => digitCard(digit, position, reading.inputs[position])));
   showPhoto(reading.digits);

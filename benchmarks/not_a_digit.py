@@ -1,0 +1,102 @@
+"""Measure the not-a-digit check: how many held-out non-digits each model reads as a sure digit
+with and without it, and how many real digits it refuses.
+
+Non-digits held out from the check's training: letters unlike digits in fonts it never saw
+(matplotlib's STIX and Computer Modern; and the Debian handwriting fonts listed below, where
+installed) and shapes and scribbles from the generator's measuring seed. Without the check, a
+non-digit is stopped only by the unsure threshold; "sure digit" means neither refused nor unsure.
+Digits: the test split (1,000), the README's reading sets (accuracy with and without the check)
+and, with --real FOLDER, the single digits of the real photos (tests/real_set.py).
+
+    python benchmarks/not_a_digit.py [--models models/mnist_cnn_improved.onnx outputs/mnist_cnn_model.onnx] [--real FOLDER]
+"""
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from flags import benchmark_parser
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+import real_set  # noqa: E402  (after the path is set)
+import user_images  # noqa: E402
+from digits import non_digits, reader, runner  # noqa: E402
+from digits.constants import DEFAULT_DATA_DIR, ONNX_MODEL_FILE, SHIPPED_MODEL  # noqa: E402
+
+# Handwriting-style fonts Debian packages (fonts-dkg-handwriting, fonts-breip, fonts-bwht,
+# fonts-femkeklaver, fonts-humor-sans, fonts-comic-neue, fonts-dancingscript,
+# fonts-kaushanscript, fonts-ecolier-court): for measuring only.
+HANDWRITING_FONT_DIRS = ["/usr/share/fonts/truetype/fifthhorseman", "/usr/share/fonts/truetype/breip",
+                         "/usr/share/fonts/opentype/bwht", "/usr/share/fonts/truetype/femkeklaver",
+                         "/usr/share/fonts/truetype/humor-sans", "/usr/share/fonts/opentype/comic-neue",
+                         "/usr/share/fonts/opentype/dancingscript", "/usr/share/fonts/opentype/kaushanscript",
+                         "/usr/share/fonts/truetype/ecolier-court"]
+LETTER_SIZES = (48, 96)
+SHAPES = 1000
+
+
+def handwriting_fonts():
+    """The Debian handwriting fonts installed here."""
+    return sorted(str(path) for folder in HANDWRITING_FONT_DIRS for path in Path(folder).glob("*.[ot]tf"))
+
+
+def sure_digits(model, forms):
+    """Share of the forms read as a sure digit: with the check (neither refused nor unsure), and
+    with the unsure threshold alone."""
+    probabilities = model.probabilities(forms)
+    sure = probabilities.max(axis=1) >= runner.UNSURE_BELOW
+    refused = model.gate.not_digits(forms) if model.gate else np.zeros(len(forms), dtype=bool)
+    return float(np.mean(sure & ~refused)), float(np.mean(sure))
+
+
+def real_singles(folder):
+    """The 28x28 forms of the real photos' single digits, as the reader finds them."""
+    forms = []
+    for row in real_set.read_labels():
+        if row["kind"].startswith("single"):
+            try:
+                forms += [digit.pixels for digit in reader.read_digits(folder / row["image"])]
+            except reader.ReaderError:
+                pass
+    return np.stack(forms)
+
+
+def main(argv=None):
+    """Print a table per model: non-digits read as sure digits, digits refused."""
+    parser = benchmark_parser(__doc__)
+    parser.add_argument("--models", nargs="+", type=Path,
+                        default=[SHIPPED_MODEL.relative_to(REPO), Path("outputs") / ONNX_MODEL_FILE],
+                        help="the .onnx, .h5 or .keras models to measure")
+    parser.add_argument("--real", type=Path, help="a folder with the real photos (tests/real_set.py)")
+    args = parser.parse_args(argv)
+    letters = {"letters, STIX and Computer Modern": non_digits.letter_forms(non_digits.MEASURING_FONTS, LETTER_SIZES)}
+    fonts = handwriting_fonts()
+    if fonts:
+        letters[f"letters, {len(fonts)} handwriting fonts"] = non_digits.letter_forms(fonts, LETTER_SIZES)
+    shapes = non_digits.shape_forms(SHAPES, np.random.default_rng(non_digits.MEASURING_SEED))
+    test_digits = np.stack([pixels for pixels, _ in user_images.committed_test_digits(100, DEFAULT_DATA_DIR)]) / 255
+    digit_sets = {"test split (1,000)": test_digits}
+    if args.real:
+        digit_sets["real photos, single digits"] = real_singles(args.real)
+    for path in args.models:
+        model = runner.load_model(path, not_a_digit=True)
+        print(f"\n{path}, with {model.gate.path.relative_to(REPO)} (digit below {model.gate.digit_below:.4f})")
+        print("| what | read as a sure digit: with the check | unsure threshold alone |\n|---|---|---|")
+        for name, forms in {**letters, f"shapes and scribbles ({SHAPES})": shapes}.items():
+            with_check, alone = sure_digits(model, forms)
+            print(f"| {name} ({len(forms)}) | {with_check:.1%} | {alone:.1%} |")
+        print("\n| digits | refused by the check |\n|---|---|")
+        for name, forms in digit_sets.items():
+            print(f"| {name} ({len(forms)}) | {np.mean(model.gate.not_digits(forms.astype(np.float32))):.1%} |")
+        with_check, _ = user_images.reading_accuracies(model)
+        without, _ = user_images.reading_accuracies(dataclasses.replace(model, gate=None))
+        user_images.print_table({"with the check": with_check, "without": without})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
