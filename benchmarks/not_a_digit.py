@@ -87,7 +87,7 @@ def main(argv=None):
         model = runner.load_model(path, not_a_digit=True)
         print(f"\n{path}, with {model.gate.path.relative_to(REPO)} (digit below {model.gate.digit_below:.4f})")
         print("| what | read as a sure digit: with the check | unsure threshold alone |\n|---|---|---|")
-        for name, forms in {**letters, f"shapes and scribbles ({SHAPES})": shapes}.items():
+        for name, forms in {**letters, "shapes and scribbles": shapes}.items():
             with_check, alone = sure_digits(model, forms)
             print(f"| {name} ({len(forms)}) | {with_check:.1%} | {alone:.1%} |")
         print("\n| digits | refused by the check |\n|---|---|")
