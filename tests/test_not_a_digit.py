@@ -10,7 +10,9 @@ from PIL import Image, ImageDraw, ImageFont
 from conftest import run_script
 from user_images import committed_test_digits
 from digits import non_digits, runner
-from digits.constants import SHIPPED_MODEL
+from digits.constants import PROJECT_DIR, SHIPPED_MODEL
+
+STAR = PROJECT_DIR / "docs" / "examples" / "star.png"   # a pen-drawn star (docs/examples/make_examples.py)
 
 
 @pytest.fixture(scope="module")
@@ -44,20 +46,19 @@ def test_few_test_split_digits_are_refused(checked_models):
     assert np.mean(checked_models["shipped"].gate.not_digits(digits)) <= 0.015
 
 
+def enlarged(digit):
+    """The first committed test image of the digit, dark on white, six times its size."""
+    pixels = [pixels for pixels, truth in committed_test_digits(1) if truth == digit][0]
+    return Image.fromarray(255 - np.kron(pixels, np.ones((6, 6), np.uint8)))
+
+
 def test_predict_says_not_a_digit_in_text_and_json(tmp_path):
-    star = Image.new("L", (200, 200), 255)
-    ImageDraw.Draw(star).line([(100, 20), (125, 80), (190, 80), (135, 120), (160, 185), (100, 145),
-                               (40, 185), (65, 120), (10, 80), (75, 80), (100, 20)], fill=0, width=6)
-    star.save(tmp_path / "star.png")
-    number = Image.fromarray(np.hstack([255 - np.kron(pixels, np.ones((6, 6), np.uint8)) for pixels in (
-        [p for p, d in committed_test_digits(1) if d == 2][0],)]))
-    canvas = Image.new("L", (600, 200), 255)
-    canvas.paste(number, (20, 20))
+    canvas = Image.new("L", (600, 200), 255)  # a 2, a typed K, a 4
+    canvas.paste(enlarged(2), (20, 20))
     ImageDraw.Draw(canvas).text((220, 20), "K", font=ImageFont.truetype(non_digits.TRAINING_FONTS[0], 150), fill=0)
-    canvas.paste(Image.fromarray(255 - np.kron([p for p, d in committed_test_digits(1) if d == 4][0],
-                                               np.ones((6, 6), np.uint8))), (400, 20))
+    canvas.paste(enlarged(4), (400, 20))
     canvas.save(tmp_path / "2k4.png")
-    paths = [str(tmp_path / "star.png"), str(tmp_path / "2k4.png")]
+    paths = [str(STAR), str(tmp_path / "2k4.png")]
     plain = run_script("--predict", *paths, "--not-a-digit", "--model", str(SHIPPED_MODEL))
     assert plain.returncode == 0, plain.stderr
     lines = plain.stdout.splitlines()
