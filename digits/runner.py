@@ -93,30 +93,32 @@ def check_shapes(path, input_shape, output_shape):
 
 def load_onnx_model(path):
     """Load an .onnx model into ONNX Runtime."""
-    session, model_input, model_output = onnx_session(path)
-    check_shapes(path, model_input.shape, model_output.shape)
-
-    def probabilities(images):
-        return session.run(None, {model_input.name: images[..., None].astype(np.float32)})[0]
-    return DigitModel(path, probabilities)
+    run, input_shape, output_shape = onnx_function(path)
+    check_shapes(path, input_shape, output_shape)
+    return DigitModel(path, run)
 
 
-def onnx_session(path):
-    """An ONNX Runtime session for the model file, and its input and output."""
+def onnx_function(path):
+    """An .onnx file as a function from (N, 28, 28) inputs to its output, run by ONNX Runtime;
+    with the shapes of its input and output."""
     import onnxruntime
 
     try:
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception:  # ONNX Runtime raises its own types for files that are not models
         raise UserError(f"{path} is not an ONNX model") from None
-    return session, session.get_inputs()[0], session.get_outputs()[0]
+    model_input, model_output = session.get_inputs()[0], session.get_outputs()[0]
+
+    def run(images):
+        return session.run(None, {model_input.name: images[..., None].astype(np.float32)})[0]
+    return run, model_input.shape, model_output.shape
 
 
 def gate_scores(path):
     """The not-a-digit check's network in an .onnx file, as a function from (N, 28, 28) inputs to
     each one's probability of being a digit."""
-    session, gate_input, _ = onnx_session(path)
-    return lambda images: session.run(None, {gate_input.name: images[..., None].astype(np.float32)})[0][:, 0]
+    run, *_ = onnx_function(path)
+    return lambda images: run(images)[:, 0]
 
 
 def load_gate(path=SHIPPED_GATE, info=SHIPPED_GATE_INFO):

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO
 
-WITHOUT_TENSORFLOW = ("constants", "errors", "recipes", "checks", "publishing", "reader", "runner",
+WITHOUT_TENSORFLOW = ("constants", "errors", "recipes", "checks", "publishing", "reader", "non_digits", "runner",
                       "predict", "server", "reports")
 WITH_TENSORFLOW = ("tensorflow_setup", "data", "augmentation", "networks", "training", "export")
 
