@@ -6,11 +6,12 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
    it so that its shorter side is at most WORKING_SIDE pixels (a row of digits keeps its length).
 2. Paper: decide whether the paper is lighter than the ink (photos, scans, drawings) or darker
    (MNIST itself), split the pixels into paper and ink with Otsu's threshold, and fit a plane
-   to each colour channel of the paper pixels alone, leaving out the soft edges of strokes.
-   However much of the image the ink covers (a tight crop), it cannot pull that estimate, and
-   light falling off to one side and coloured paper drop out with the plane. In an image that
-   is mostly paper, the plane is darkened where the paper's own local level (a closing wider
-   than any stroke) shows a shadow over part of it.
+   to each colour channel of the paper pixels alone, leaving out the soft edges of strokes (a
+   quadratic surface instead where it fits the paper clearly better: light falling off towards
+   a photo's corners). However much of the image the ink covers (a tight crop), it cannot pull
+   that estimate, and light falling off to one side and coloured paper drop out with it. In an
+   image that is mostly paper, the surface is darkened where the paper's own local level (a
+   closing wider than any stroke) shows a shadow over part of it.
 3. Ink: each pixel's colour distance from the paper towards the ink, relative to how far the
    light there lets ink go, scaled so that full ink is 1. Whatever is within a few standard
    deviations of the paper's own grain becomes 0. The printed lines of ruled and squared paper
@@ -19,9 +20,10 @@ No TensorFlow here: numpy, Pillow and SciPy only. The steps, in order:
 4. Digits: connected pieces of ink; pieces that overlap much left to right, or sit one above
    the other, are one digit (the detached top stroke of a 5), unless together they are much
    taller than either (two digits in a column); solid shapes as thick as they are tall (a
-   phone's edge, a dark object beside the page) are not writing; specks, dots and dashes much
-   smaller than the digits are dropped (but not a small loop: a small 0); the digits are put in
-   lines of writing, top to bottom, and each line is read left to right. Digits found small at the
+   phone's edge, a dark object beside the page) are not writing, nor, once a digit stands clear
+   of the image's edges, is what the edges cut (the table beyond the page); specks, dots and
+   dashes much smaller than the digits are dropped (but not a small loop: a small 0); the
+   digits are put in lines of writing, top to bottom, and each line is read left to right. Digits found small at the
    working size (a note photographed on a desk) are looked at again: steps 1 to 4 are repeated
    on a crop around them, decoded at the resolution that crop needs.
 5. MNIST form: strokes much thinner than MNIST's are widened, the digit is scaled so that its
@@ -81,8 +83,8 @@ RULED_MIN_LENGTH = 32      # in an image at least this many working pixels acros
 CLOSE_LOOK_HEIGHT = 32      # digits shorter than this at the working size are read again, from a
 CLOSE_LOOK_MARGIN = 1.0     # crop with this many digit heights of margin around them, if that
 CLOSE_LOOK_GAIN = 1.5       # crop is read at least this many times finer
-MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's plane
-MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a plane
+MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's surface
+MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a surface
 SURFACE_FITS = 3            # fits of the surface, each without the pixels the last found inky
 PLANE_TERMS = 3             # the paper's surface: a plane, or a quadratic surface (six terms)
 CURVED_GAIN = 0.7           # if that brings the paper's spread around it below this share
@@ -253,30 +255,33 @@ def grain(towards_ink):
     return float(np.median(-beyond)) / 0.6745 if beyond.size else 0.0
 
 
-def fit_paper_surface(levels, gray, paper_mask, ink_sign, within_paper):
+def fit_paper_surface(levels, gray, paper_mask, ink_sign, curved=None):
     """Fit each channel's paper level as a smooth surface over the image, from paper pixels: a
     plane (light falling off to one side), or a quadratic surface where that fits the paper
-    clearly better (light falling off from the middle towards the corners); within_paper: clipped
-    to the levels clean paper has."""
+    clearly better (light falling off from the middle towards the corners). curved=None tries
+    both; True or False takes the one an earlier pass chose, clipped to the levels clean paper
+    has. Returns the surface (H x W x C) and whether it is curved."""
     rows, columns = np.nonzero(paper_mask)
     if len(rows) < MIN_SURFACE_SAMPLES:  # too little paper for a surface: one level
-        return np.median(levels[paper_mask] if len(rows) else levels.reshape(-1, levels.shape[-1]), axis=0)
+        return np.median(levels[paper_mask] if len(rows) else levels.reshape(-1, levels.shape[-1]),
+                         axis=0), False
     step = max(1, len(rows) // MAX_SURFACE_SAMPLES)
     rows, columns = rows[::step], columns[::step]
     samples, sample_gray = levels[rows, columns], gray[rows, columns]
     terms = surface_terms(rows, columns, gray.shape)
-    coefficients, clean, spread = fit_terms(terms[:, :PLANE_TERMS], samples, sample_gray, ink_sign)
+    if curved is not None:
+        coefficients, clean, _ = fit_terms(terms if curved else terms[:, :PLANE_TERMS], samples,
+                                           sample_gray, ink_sign)
+        # Where paper is scarce (a tight crop) the surface is extrapolated: keep it within the
+        # levels that clean paper really has.
+        low, high = np.percentile(samples[clean], [1, 99], axis=0)
+        return np.clip(surface_at(coefficients, gray.shape), low, high), curved
+    coefficients, _, spread = fit_terms(terms[:, :PLANE_TERMS], samples, sample_gray, ink_sign)
     # The quadratic's three more terms would bend towards ink on any page: only a clearly closer
     # fit to the paper (a vignetted photo) earns them.
-    curved = fit_terms(terms, samples, sample_gray, ink_sign)
-    if curved[2] < CURVED_GAIN * spread:
-        coefficients, clean, _ = curved
-    if not within_paper:
-        return surface_at(coefficients, gray.shape)
-    # Where paper is scarce (a tight crop) the surface is extrapolated: keep it within the
-    # levels that clean paper really has.
-    low, high = np.percentile(samples[clean], [1, 99], axis=0)
-    return np.clip(surface_at(coefficients, gray.shape), low, high)
+    quadratic, _, quadratic_spread = fit_terms(terms, samples, sample_gray, ink_sign)
+    curved = quadratic_spread < CURVED_GAIN * spread
+    return surface_at(quadratic if curved else coefficients, gray.shape), curved
 
 
 def fit_terms(terms, samples, sample_gray, ink_sign):
@@ -324,11 +329,12 @@ def ink_side_distance(levels, gray, paper, ink_sign):
 def find_paper(levels, gray, ink_sign):
     """Return the paper's level at every pixel (H x W x C), fitted to the paper pixels alone."""
     paper_mask = (gray > otsu_threshold(gray)) == (ink_sign > 0)
-    paper = fit_paper_surface(levels, gray, paper_mask, ink_sign, within_paper=False)
-    # A second pass recovers paper that strong shading first put with the ink.
+    paper, curved = fit_paper_surface(levels, gray, paper_mask, ink_sign)
+    # A second pass recovers paper that strong shading first put with the ink; the first
+    # decided the surface's shape.
     distance, *_ = ink_side_distance(levels, gray, paper, ink_sign)
     paper_mask = distance <= otsu_threshold(distance)
-    paper = fit_paper_surface(levels, gray, paper_mask, ink_sign, within_paper=True)
+    paper, _ = fit_paper_surface(levels, gray, paper_mask, ink_sign, curved)
     # Shading is looked for only where the paper around the writing can show it: not in a crop
     # that is mostly ink, nor in an image too small to hold a shadow wider than its strokes.
     if paper_mask.mean() < LOCAL_PAPER_SHARE or min(gray.shape) < LOCAL_PAPER_MIN_SIDE:
@@ -468,7 +474,8 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
     # cuts (see within_the_frame): measured against what stands clear of the edge, if anything does.
     clear = ~np.array([is_cut(rows.start, rows.stop, columns.start, columns.stop, labels.shape)
                        for rows, columns in regions], dtype=bool)
-    largest = max(core_area[clear if (core_area[clear] > 0).any() else ...], default=0)
+    standing_clear = core_area[clear]
+    largest = standing_clear.max() if (standing_clear > 0).any() else core_area.max(initial=0)
     pieces = [Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start, columns.stop)
               for label, (rows, columns) in enumerate(regions, start=1)
               if core_area[label - 1] > 0 and core_area[label - 1] >= SPECK_FRACTION * largest]
