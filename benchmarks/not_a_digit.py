@@ -45,15 +45,6 @@ def handwriting_fonts():
     return sorted(str(path) for folder in HANDWRITING_FONT_DIRS for path in Path(folder).glob("*.[ot]tf"))
 
 
-def sure_digits(model, forms):
-    """Share of the forms read as a sure digit: with the check (neither refused nor unsure), and
-    with the unsure threshold alone."""
-    probabilities = model.probabilities(forms)
-    sure = probabilities.max(axis=1) >= runner.UNSURE_BELOW
-    refused = model.gate.not_digits(forms) if model.gate else np.zeros(len(forms), dtype=bool)
-    return float(np.mean(sure & ~refused)), float(np.mean(sure))
-
-
 def real_singles(folder):
     """The 28x28 forms of the real photos' single digits, as the reader finds them."""
     forms = []
@@ -88,7 +79,7 @@ def main(argv=None):
         print(f"\n{path}, with {model.gate.path.relative_to(REPO)} (digit below {model.gate.digit_below:.4f})")
         print("| what | read as a sure digit: with the check | unsure threshold alone |\n|---|---|---|")
         for name, forms in {**letters, "shapes and scribbles": shapes}.items():
-            with_check, alone = sure_digits(model, forms)
+            with_check, alone = user_images.sure_digit_shares(model, forms)
             print(f"| {name} ({len(forms)}) | {with_check:.1%} | {alone:.1%} |")
         print("\n| digits | refused by the check |\n|---|---|")
         for name, forms in digit_sets.items():

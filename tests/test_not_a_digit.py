@@ -1,12 +1,14 @@
 """The not-a-digit check (--not-a-digit): letters, shapes and scribbles it never learnt from are
 refused, real digits are not, and every way of answering says so."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+import user_images
 from conftest import run_script
 from user_images import committed_test_digits
 from digits import non_digits, runner
@@ -20,13 +22,7 @@ def checked_models(default_model):
     """The shipped model and the default run's, each with the check beside it."""
     gate = runner.load_gate()
     return {"shipped": runner.load_model(SHIPPED_MODEL, not_a_digit=True),
-            "default": runner.DigitModel(default_model.path, default_model.probabilities, gate)}
-
-
-def sure_digits(model, forms):
-    """Share of the forms read as a sure digit: neither refused nor unsure."""
-    sure = model.probabilities(forms).max(axis=1) >= runner.UNSURE_BELOW
-    return float(np.mean(sure & ~model.gate.not_digits(forms))), float(np.mean(sure))
+            "default": dataclasses.replace(default_model, gate=gate)}
 
 
 def test_held_out_letters_and_shapes_are_refused(checked_models):
@@ -35,7 +31,7 @@ def test_held_out_letters_and_shapes_are_refused(checked_models):
     shapes = non_digits.shape_forms(300, np.random.default_rng(non_digits.MEASURING_SEED))
     for name, model in checked_models.items():
         for forms in (letters, shapes):
-            with_check, without = sure_digits(model, forms)
+            with_check, without = user_images.sure_digit_shares(model, forms)
             assert with_check <= (0.05 if name == "shipped" else without / 2), (name, with_check, without)
 
 
@@ -48,8 +44,7 @@ def test_few_test_split_digits_are_refused(checked_models):
 
 def enlarged(digit):
     """The first committed test image of the digit, dark on white, six times its size."""
-    pixels = [pixels for pixels, truth in committed_test_digits(1) if truth == digit][0]
-    return Image.fromarray(255 - np.kron(pixels, np.ones((6, 6), np.uint8)))
+    return Image.fromarray(255 - np.kron(user_images.nth_test_digit(digit), np.ones((6, 6), np.uint8)))
 
 
 def test_predict_says_not_a_digit_in_text_and_json(tmp_path):

@@ -88,7 +88,7 @@ def test_boxes_are_in_the_original_images_pixels(clear_seven):
 
 
 def test_a_broken_digit_is_one_digit_and_specks_are_ignored(default_model):
-    five = [pixels for pixels, digit in committed_test_digits(30) if digit == 5][0]
+    five = user_images.nth_test_digit(5)
     coverage = user_images.enlarge(five, 8)
     rows = np.flatnonzero(coverage.max(axis=1) > 0.5)
     cut = rows[0] + (rows[-1] - rows[0]) // 4
@@ -182,9 +182,8 @@ def inputs(clear_seven, tmp_path_factory):
     folder = root / "images"
     folder.mkdir()
     clear_seven.save(folder / "a-seven.png")
-    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit]
-                for digit in (0, 2, 4)}
-    number = [of_digit[2][0], of_digit[0][0], of_digit[2][1], of_digit[4][0]]
+    number = [user_images.nth_test_digit(2), user_images.nth_test_digit(0), user_images.nth_test_digit(2, 1),
+              user_images.nth_test_digit(4)]
     image = user_images.number_image(number, np.random.default_rng(3))
     # Large enough that the reader decodes the JPEG at a fraction of its size; --annotate must not.
     image.resize((image.width * 4, image.height * 4), Image.Resampling.BICUBIC).save(folder / "b-number.jpg")
@@ -352,9 +351,7 @@ def test_without_a_trained_model_predict_reads_with_the_shipped_one_and_says_so(
 
 
 def test_lines_of_digits_are_read_top_to_bottom_each_left_to_right(default_model):
-    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(3) if truth == digit]
-                for digit in range(10)}
-    rows = [user_images.number_image([of_digit[digit][0] for digit in row], np.random.default_rng(seed))
+    rows = [user_images.number_image([user_images.nth_test_digit(digit) for digit in row], np.random.default_rng(seed))
             for seed, row in enumerate(((1, 2, 3), (4, 5, 6)))]
     page = Image.new("L", (max(row.width for row in rows), sum(row.height for row in rows)), 240)
     page.paste(rows[0], (0, 0))
@@ -378,8 +375,7 @@ def test_a_column_of_digits_is_read_as_lines_not_as_one_digit(default_model):
 def test_a_shadow_over_part_of_the_page_is_not_taken_for_ink(default_model, edge):
     # A phone's or a hand's shadow over the lower left of a photographed page: the plane of
     # light alone took the shadow for ink and lost the writing (README, "Limits", until now).
-    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
-                for digit in (5, 4, 1, 8)}
+    of_digit = {digit: user_images.nth_test_digit(digit) for digit in (5, 4, 1, 8)}
     number = user_images.number_image(list(of_digit.values()), np.random.default_rng(5))
     page = np.full((900, 1200), 205, np.float32)
     page[150:150 + number.height, 300:300 + number.width] = np.asarray(number, np.float32) * 205 / 240
@@ -424,8 +420,7 @@ def test_a_dark_object_beside_the_page_is_not_taken_for_a_digit(default_model):
     # A phone photo of a row of digits with a dark object (the phone's case, a table's edge)
     # coming in from the bottom corner: as the largest piece of "ink" it made every digit a speck
     # beside it, and the whole image read as one digit.
-    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
-                for digit in (3, 4, 6, 7, 1, 2)}
+    of_digit = {digit: user_images.nth_test_digit(digit) for digit in (3, 4, 6, 7, 1, 2)}
     number = user_images.number_image(list(of_digit.values()), np.random.default_rng(3))
     page = np.full((960, 1280), 200, np.float32)
     page[250:250 + number.height, 200:200 + number.width] = np.asarray(number, np.float32) * 200 / 240
@@ -440,8 +435,7 @@ def test_light_falling_off_to_dark_corners_is_not_taken_for_ink(default_model):
     # A phone photo of a page held close: the light falls off towards the corners (vignetting)
     # to a third of the middle's, far more than a plane of light can follow. The dark rim was
     # taken for ink, and the whole image read as one digit.
-    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
-                for digit in (1, 2, 3, 4, 5, 6, 7, 8)}
+    of_digit = {digit: user_images.nth_test_digit(digit) for digit in (1, 2, 3, 4, 5, 6, 7, 8)}
     number = np.asarray(user_images.number_image(list(of_digit.values()), np.random.default_rng(4)), np.float32)
     coverage = 1 - number / 240
     page = np.ones((768, 1024, 3), np.float32) * [235, 228, 220]
@@ -458,8 +452,7 @@ def test_light_falling_off_to_dark_corners_is_not_taken_for_ink(default_model):
 def test_the_table_beyond_the_page_is_not_a_digit(default_model):
     # The page does not fill the photo: a band of dark table along its top edge, and the page's
     # own shadow in a corner. Both are cut by the image's edge; the digits stand clear of it.
-    of_digit = {digit: [pixels for pixels, truth in committed_test_digits(2) if truth == digit][0]
-                for digit in (4, 5, 6, 7, 8)}
+    of_digit = {digit: user_images.nth_test_digit(digit) for digit in (4, 5, 6, 7, 8)}
     number = np.asarray(user_images.number_image(list(of_digit.values()), np.random.default_rng(6)))
     page = np.full((900, 1200), 225, np.uint8)
     page[350:350 + number.shape[0], 300:300 + number.shape[1]] = number.astype(np.float32) * 225 / 240

@@ -249,6 +249,19 @@ def committed_test_digits(per_digit, data_dir=DEFAULT_DATA_DIR):
     return pairs
 
 
+def nth_test_digit(digit, index=0):
+    """The committed test split's image of the digit at this place (0 for the first), as pixels."""
+    return [pixels for pixels, truth in committed_test_digits(index + 1) if truth == digit][index]
+
+
+def sure_digit_shares(model, forms):
+    """Share of the (N, 28, 28) forms the model reads as a sure digit: with its not-a-digit check
+    (neither refused nor unsure), and with the unsure threshold alone."""
+    sure = model.probabilities(forms).max(axis=1) >= runner.UNSURE_BELOW
+    refused = model.gate.not_digits(forms) if model.gate else np.zeros(len(forms), dtype=bool)
+    return float(np.mean(sure & ~refused)), float(np.mean(sure))
+
+
 def read_text(model, image, image_format):
     """Save the image as a user's file would be, read it; the digits read, or '' if none."""
     buffer = io.BytesIO()

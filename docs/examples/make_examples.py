@@ -18,24 +18,19 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]  # user_images reads with the di
 import user_images  # noqa: E402  (after the path is set)
 
 
-def test_digit(digit, index):
-    """One committed test-split image of the digit, as pixels."""
-    return [pixels for pixels, truth in user_images.committed_test_digits(index + 1) if truth == digit][index]
-
-
 def main():
     """Write tight-crop-3.jpg, drawing-4.png, number-2024.jpg, star.png and touching-38.png."""
     rng = np.random.default_rng(7)
-    user_images.cropped_to_ink(test_digit(3, 5), rng).save(HERE / "tight-crop-3.jpg", quality=90)
-    user_images.drawn(12)(test_digit(4, 3), rng).save(HERE / "drawing-4.png")
-    number = [test_digit(2, 10), test_digit(0, 10), test_digit(2, 11), test_digit(4, 10)]
+    user_images.cropped_to_ink(user_images.nth_test_digit(3, 5), rng).save(HERE / "tight-crop-3.jpg", quality=90)
+    user_images.drawn(12)(user_images.nth_test_digit(4, 3), rng).save(HERE / "drawing-4.png")
+    number = [user_images.nth_test_digit(2, 10), user_images.nth_test_digit(0, 10), user_images.nth_test_digit(2, 11), user_images.nth_test_digit(4, 10)]
     user_images.number_image(number, rng).save(HERE / "number-2024.jpg", quality=90)
     star = Image.new("L", (200, 200), 255)
     ImageDraw.Draw(star).line([(100, 20), (125, 80), (190, 80), (135, 120), (160, 185), (100, 145), (40, 185),
                                (65, 120), (10, 80), (75, 80), (100, 20)], fill=0, width=6)
     star.save(HERE / "star.png")
     # A 3 and an 8 written so close that their strokes meet: one piece of ink.
-    pair = np.maximum(np.pad(test_digit(3, 2), ((0, 0), (0, 14))), np.pad(test_digit(8, 2), ((0, 0), (14, 0))))
+    pair = np.maximum(np.pad(user_images.nth_test_digit(3, 2), ((0, 0), (0, 14))), np.pad(user_images.nth_test_digit(8, 2), ((0, 0), (14, 0))))
     Image.fromarray(255 - np.kron(pair, np.ones((5, 5), np.uint8))).save(HERE / "touching-38.png")
 
 
