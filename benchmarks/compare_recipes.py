@@ -6,7 +6,10 @@ exactly as the script would (its own validation split held out of them, its temp
 on that) and predicts the held-out fold. With 4 folds every training image is predicted once,
 by a model that never saw it: 4,000 held-out predictions per variant, against 1,000 in the test
 split. Each variant's rows: accuracy and loss over those predictions, how many of them it gets
-wrong, and the mean seconds of training per fold.
+wrong, and the mean seconds of training per fold. Then each variant as a reader: every fold's
+model reads the README's reading sets (tests/user_images.py: drawn, photographed, scanned,
+typed, numbers) made from READING_PER_DIGIT of each digit of the fold it did not train on, so
+that a lever that helps on MNIST's own digits but hurts reading people's shows.
 
     python benchmarks/compare_recipes.py                     # every variant, 4 folds
     python benchmarks/compare_recipes.py --variants improved no-elastic --folds 4
@@ -22,11 +25,16 @@ from flags import benchmark_parser
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
 
 from digits.constants import DEFAULT_DATA_DIR, NUM_CLASSES  # noqa: E402  (after the path is set)
 from digits.recipes import RECIPES  # noqa: E402
 
 IMPROVED = RECIPES["improved"]
+READING_PER_DIGIT = 20   # of each held-out fold: 800 images per set over 4 folds
+# The stroke levers at what pens and scanners do, each alone and all together.
+STROKE_LEVERS = {"thicker-thinner": dict(stroke=0.5), "slanted": dict(shear=0.3),
+                 "softer-fainter": dict(blur_sigma=1.0, faint=0.5)}
 # Each variant changes one lever of the improved recipe; "original" is the other recipe.
 VARIANTS = {
     "improved": ("the improved recipe", IMPROVED),
@@ -41,6 +49,18 @@ VARIANTS = {
     "original-network": ("the original network in the compact one's place",
                          replace(IMPROVED, network="original", calibrate=False)),
     "original": ("the original recipe", RECIPES["original"]),
+    "thicker-thinner": ("strokes thickened or thinned by up to half a 3x3 dilation or erosion",
+                        replace(IMPROVED, distortion=replace(IMPROVED.distortion,
+                                                             **STROKE_LEVERS["thicker-thinner"]))),
+    "slanted": ("slanted by up to 0.3 (17 degrees) either way",
+                replace(IMPROVED, distortion=replace(IMPROVED.distortion, **STROKE_LEVERS["slanted"]))),
+    "softer-fainter": ("softened by a Gaussian of up to 1 pixel and faded by up to half",
+                       replace(IMPROVED, distortion=replace(IMPROVED.distortion,
+                                                            **STROKE_LEVERS["softer-fainter"]))),
+    "all-stroke-levers": ("all three stroke levers above together",
+                          replace(IMPROVED, distortion=replace(
+                              IMPROVED.distortion, **{key: value for lever in STROKE_LEVERS.values()
+                                                      for key, value in lever.items()}))),
 }
 
 
@@ -50,7 +70,9 @@ def parse_args(argv=None):
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS),
                         help="which variants to measure")
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--json", type=Path,
+                        help="also write the figures to this file, after each variant; rows of other "
+                             "variants already in it (same folds and seed) are kept")
     return parser.parse_args(argv)
 
 
@@ -67,15 +89,29 @@ def fold_numbers(labels, folds, seed):
     return numbers
 
 
-def cross_validate(recipe, images, labels, folds, seed):
-    """Held-out probabilities for every training image, and the training seconds per fold."""
+def held_out_digits(images, labels, held_out, per_digit):
+    """The first per_digit held-out images of each digit as (28x28 uint8 pixels, digit) pairs,
+    the form of the committed PNGs that the reading sets are made from."""
     import numpy as np
 
-    from digits import data, tensorflow_setup, training
+    digits = labels.argmax(axis=1)
+    return [(np.round(images[index, ..., 0] * 255).astype(np.uint8), digit)
+            for digit in range(NUM_CLASSES)
+            for index in np.flatnonzero(held_out & (digits == digit))[:per_digit]]
+
+
+def cross_validate(recipe, images, labels, folds, seed):
+    """Held-out probabilities for every training image, the training seconds per fold, and each
+    reading set's share read right, averaged over the folds."""
+    import numpy as np
+
+    import user_images
+    from digits import data, runner, tensorflow_setup, training
 
     numbers = fold_numbers(labels, folds, seed)
     probabilities = np.zeros(labels.shape, dtype=np.float64)
     seconds = []
+    reading = {}
     for fold in range(folds):
         tensorflow_setup.seed_everything(seed + fold)
         train = images[numbers != fold], labels[numbers != fold]
@@ -85,30 +121,47 @@ def cross_validate(recipe, images, labels, folds, seed):
         trained = training.train_recipe(recipe, train, validation, seed + fold)
         probabilities[numbers == fold] = trained.model.predict(images[numbers == fold], verbose=0)
         seconds.append(trained.seconds)
-    return probabilities, seconds
+        model = runner.DigitModel(f"fold {fold}", lambda batch, keras_model=trained.model:
+                                  keras_model.predict_on_batch(batch[..., None]))
+        fold_reading, _ = user_images.reading_accuracies(
+            model, held_out_digits(images, labels, numbers == fold, READING_PER_DIGIT))
+        for name, accuracy in fold_reading.items():
+            reading[name] = reading.get(name, 0) + accuracy / folds  # the sets' sizes are alike
+    return probabilities, seconds, reading
 
 
 def main(argv=None):
     """Cross-validate each variant and print a Markdown table."""
     import numpy as np
 
+    import user_images
     from digits import checks, data
 
     args = parse_args(argv)
     images, labels = data.load_split(checks.check_dataset(DEFAULT_DATA_DIR, strict=False).train)
     truth = labels.argmax(axis=1)
     rows = {}
+    recorded = {}
+    if args.json and args.json.is_file():
+        earlier = json.loads(args.json.read_text())
+        if (earlier["folds"], earlier["seed"]) == (args.folds, args.seed):
+            recorded = earlier["rows"]
     for name in args.variants:
         started = time.perf_counter()
-        probabilities, seconds = cross_validate(VARIANTS[name][1], images, labels, args.folds,
-                                                args.seed)
+        probabilities, seconds, reading = cross_validate(VARIANTS[name][1], images, labels,
+                                                         args.folds, args.seed)
         right = probabilities[np.arange(len(truth)), truth]
         rows[name] = {"accuracy": float(np.mean(probabilities.argmax(axis=1) == truth)),
                       "loss": float(-np.mean(np.log(np.maximum(right, 1e-12)))),
                       "wrong": int(np.sum(probabilities.argmax(axis=1) != truth)),
                       "train_seconds_per_fold": float(np.mean(seconds)),
+                      "reading": {set_name: float(share) for set_name, share in reading.items()},
                       "wall_seconds": time.perf_counter() - started}
         print(json.dumps({"variant": name, **rows[name]}), flush=True)
+        if args.json:
+            recorded[name] = rows[name]
+            args.json.write_text(json.dumps({"folds": args.folds, "seed": args.seed, "rows": recorded},
+                                            indent=2) + "\n")
     print(f"\n{args.folds}-fold cross-validation inside the {len(truth):,} training images, "
           f"seed {args.seed}: every image predicted once by a model that did not train on it\n")
     print("| variant | held-out accuracy | held-out loss | wrong | training s per fold |")
@@ -116,9 +169,9 @@ def main(argv=None):
     for name, row in rows.items():
         print(f"| {VARIANTS[name][0]} | {row['accuracy']:.4f} | {row['loss']:.4f} | {row['wrong']} | "
               f"{row['train_seconds_per_fold']:.0f} |")
-    if args.json:
-        args.json.write_text(json.dumps({"folds": args.folds, "seed": args.seed, "rows": rows},
-                                        indent=2) + "\n")
+    print(f"\nEach variant as a reader: the share of the reading sets read exactly right, made from "
+          f"{READING_PER_DIGIT} held-out digits of each kind per fold (typed: the same fonts each fold)")
+    user_images.print_table({name: row["reading"] for name, row in rows.items()}, "set")
 
 
 if __name__ == "__main__":

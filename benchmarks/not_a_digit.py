@@ -2,7 +2,7 @@
 with and without it, and how many real digits it refuses.
 
 Non-digits held out from the check's training: letters unlike digits in fonts it never saw
-(matplotlib's STIX and Computer Modern; and the Debian handwriting fonts listed below, where
+(matplotlib's STIX and Computer Modern; and user_images' Debian handwriting fonts, where
 installed) and shapes and scribbles from the generator's measuring seed. Without the check, a
 non-digit is stopped only by the unsure threshold; "sure digit" means neither refused nor unsure.
 Digits: the test split (1,000), the README's reading sets (accuracy with and without the check)
@@ -28,21 +28,8 @@ import user_images  # noqa: E402
 from digits import non_digits, reader, runner  # noqa: E402
 from digits.constants import DEFAULT_DATA_DIR, ONNX_MODEL_FILE, SHIPPED_MODEL  # noqa: E402
 
-# Handwriting-style fonts Debian packages (fonts-dkg-handwriting, fonts-breip, fonts-bwht,
-# fonts-femkeklaver, fonts-humor-sans, fonts-comic-neue, fonts-dancingscript,
-# fonts-kaushanscript, fonts-ecolier-court): for measuring only.
-HANDWRITING_FONT_DIRS = ["/usr/share/fonts/truetype/fifthhorseman", "/usr/share/fonts/truetype/breip",
-                         "/usr/share/fonts/opentype/bwht", "/usr/share/fonts/truetype/femkeklaver",
-                         "/usr/share/fonts/truetype/humor-sans", "/usr/share/fonts/opentype/comic-neue",
-                         "/usr/share/fonts/opentype/dancingscript", "/usr/share/fonts/opentype/kaushanscript",
-                         "/usr/share/fonts/truetype/ecolier-court"]
 LETTER_SIZES = (48, 96)
 SHAPES = 1000
-
-
-def handwriting_fonts():
-    """The Debian handwriting fonts installed here."""
-    return sorted(str(path) for folder in HANDWRITING_FONT_DIRS for path in Path(folder).glob("*.[ot]tf"))
 
 
 def real_singles(folder):
@@ -66,7 +53,7 @@ def main(argv=None):
     parser.add_argument("--real", type=Path, help="a folder with the real photos (tests/real_set.py)")
     args = parser.parse_args(argv)
     letters = {"letters, STIX and Computer Modern": non_digits.letter_forms(non_digits.MEASURING_FONTS, LETTER_SIZES)}
-    fonts = handwriting_fonts()
+    fonts = user_images.handwriting_fonts()
     if fonts:
         letters[f"letters, {len(fonts)} handwriting fonts"] = non_digits.letter_forms(fonts, LETTER_SIZES)
     shapes = non_digits.shape_forms(SHAPES, np.random.default_rng(non_digits.MEASURING_SEED))

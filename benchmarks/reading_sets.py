@@ -1,5 +1,6 @@
 """Read the README's reading sets (test digits drawn, photographed, scanned, typed, as numbers)
-with one or more models and print a column of accuracies per model.
+with one or more models and print a column of accuracies per model; and, where Debian's
+handwriting fonts are installed (user_images.HANDWRITING_FONT_DIRS), digits typed in them.
 
 The sets are those of tests/test_reading.py, made by tests/user_images.py. Without --models it
 compares the model shipped in models/ with the one trained into outputs/.
@@ -30,7 +31,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     columns, misreads = {}, {}
     for path in args.models:
-        columns[str(path)], misreads[str(path)] = user_images.reading_accuracies(runner.load_model(path))
+        model = runner.load_model(path)
+        columns[str(path)], misreads[str(path)] = user_images.reading_accuracies(model)
+        share, count = user_images.handwriting_accuracy(model)
+        if count:
+            columns[str(path)][f"{user_images.HANDWRITING_SET}, {count}"] = share
     user_images.print_table(columns)
     for name, misread in misreads.items():
         print(f"\n{name}, typed digits misread: " + ", ".join(

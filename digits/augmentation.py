@@ -1,5 +1,6 @@
-"""Random distortions of training digits (turns, zooms, shifts, elastic), drawn afresh for every
-batch inside a tf.data pipeline that runs beside the training steps.
+"""Random distortions of training digits (turns, zooms, shifts, slants, elastic; thicker or
+thinner, softer and fainter strokes), drawn afresh for every batch inside a tf.data pipeline that
+runs beside the training steps.
 
     batches = distorted_batches(images, labels, 128, 90, RECIPES["improved"].distortion, seed=4201)
 """
@@ -37,31 +38,59 @@ def sample_bilinear(images, source):
     return blended[..., None]
 
 
+def smoothed(images, sigma):
+    """Images (N, H, W, C) blurred by a Gaussian of sigma pixels, channel by channel."""
+    kernel = gaussian_kernel(sigma)
+    channels = images.shape[-1]
+    for kernel_shape in ([-1, 1, 1, 1], [1, -1, 1, 1]):  # separable: down, then across
+        smooth = tf.tile(tf.reshape(kernel, kernel_shape), [1, 1, channels, 1])
+        images = tf.nn.depthwise_conv2d(images, smooth, [1, 1, 1, 1], "SAME")
+    return images
+
+
+def restroked(images, amounts):
+    """Each image's strokes thickened (amount > 0) or thinned (< 0) by that share of a 3x3
+    grey-level dilation or erosion; amounts has shape (N, 1, 1, 1)."""
+    thicker = tf.nn.max_pool2d(images, 3, 1, "SAME")
+    thinner = -tf.nn.max_pool2d(-images, 3, 1, "SAME")
+    return images + tf.nn.relu(amounts) * (thicker - images) + tf.nn.relu(-amounts) * (thinner - images)
+
+
 def distort(images, seed, distortion):
-    """Turn, zoom, shift and elastically distort a batch of digits at random (seeded)."""
+    """Turn, zoom, shift, slant and elastically distort a batch of digits at random (seeded);
+    thicken or thin, soften and fade their strokes where the distortion asks for it."""
     count, (height, width) = tf.shape(images)[0], IMAGE_SIZE
     seeds = tf.random.experimental.stateless_split(seed, 4)
+    # The stroke levers draw from seeds of their own, so that the geometry's draws stay as they were.
+    stroke_seeds = tf.random.experimental.stateless_split(
+        tf.random.experimental.stateless_fold_in(seed, 1), 4)
 
-    def uniform(shape, bound, draw):
+    def uniform(shape, bound, draw, seeds=seeds):
         return tf.random.stateless_uniform(shape, seeds[draw], -bound, bound)
 
+    if distortion.stroke:
+        images = restroked(images, uniform([count, 1, 1, 1], distortion.stroke, 0, stroke_seeds))
     angle = uniform([count, 1, 1], distortion.rotation_degrees * math.pi / 180, 0)
     scale = 1 + uniform([count, 1, 1], distortion.zoom, 1)
     shift = uniform([count, 1, 1, 2], distortion.shift_pixels, 2)
     rows, columns = tf.meshgrid(tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32),
                                 indexing="ij")
     x, y = columns - (width - 1) / 2, rows - (height - 1) / 2
+    if distortion.shear:
+        x = x + uniform([count, 1, 1], distortion.shear, 1, stroke_seeds) * y
     # Each output pixel reads from where the inverse turn and zoom put it, about the centre.
     cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
     source = tf.stack([cos * x + sin * y, cos * y - sin * x], axis=-1) - shift
     if distortion.elastic_alpha:
-        field = uniform([count, height, width, 2], 1.0, 3)
-        kernel = gaussian_kernel(distortion.elastic_sigma)
-        for kernel_shape in ([-1, 1, 1, 1], [1, -1, 1, 1]):  # separable: down, then across
-            smooth = tf.tile(tf.reshape(kernel, kernel_shape), [1, 1, 2, 1])
-            field = tf.nn.depthwise_conv2d(field, smooth, [1, 1, 1, 1], "SAME")
+        field = smoothed(uniform([count, height, width, 2], 1.0, 3), distortion.elastic_sigma)
         source += distortion.elastic_alpha * field
-    return sample_bilinear(images, source + [(width - 1) / 2, (height - 1) / 2])
+    images = sample_bilinear(images, source + [(width - 1) / 2, (height - 1) / 2])
+    if distortion.blur_sigma:
+        softness = (1 + uniform([count, 1, 1, 1], 1.0, 2, stroke_seeds)) / 2
+        images += softness * (smoothed(images, distortion.blur_sigma) - images)
+    if distortion.faint:
+        images *= 1 - distortion.faint * (1 + uniform([count, 1, 1, 1], 1.0, 3, stroke_seeds)) / 2
+    return images
 
 
 def distorted_batches(images, labels, batch_size, epochs, distortion, seed):

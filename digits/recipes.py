@@ -20,6 +20,11 @@ class Distortion:
     zoom: float               # scaled by up to this fraction
     elastic_alpha: float      # elastic displacement strength (Simard et al. 2003), pixels
     elastic_sigma: float      # smoothness of the displacement field (Gaussian sigma), pixels
+    # What pens, scanners and the reader's own scaling do to strokes, which MNIST's one pen lacks:
+    shear: float = 0          # slanted by up to this much either way (x moves by shear * y)
+    stroke: float = 0         # thickened or thinned by up to this share of a 3x3 dilation/erosion
+    blur_sigma: float = 0     # softened by up to a Gaussian of this sigma, pixels
+    faint: float = 0          # the ink's darkness scaled down by up to this share
 
 
 @dataclass(frozen=True)

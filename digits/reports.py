@@ -7,6 +7,7 @@ classification report. Each plot function returns its matplotlib Figure; save_fi
 
 import csv
 import json
+from dataclasses import dataclass
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -21,6 +22,24 @@ SAMPLE_GRID = (4, 6)
 MAX_WRONG_SAMPLES = 8
 MAX_EPOCH_TICKS = 8
 REPORT_OPTIONS = dict(labels=range(NUM_CLASSES), target_names=CLASS_NAMES, zero_division=0)
+CALIBRATION_BINS = 15   # of equal width in top probability, as Guo et al. (2017) measure it
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How often a model is right against how sure it says it is: images binned by their top
+    probability; per non-empty bin its number (0 for the lowest), the mean of that probability,
+    the share right and the count."""
+    bin_number: np.ndarray
+    confidence: np.ndarray
+    accuracy: np.ndarray
+    count: np.ndarray
+
+    @property
+    def expected_error(self):
+        """Expected calibration error: the gap between confidence and accuracy, averaged over
+        the images (each bin weighted by its count)."""
+        return float(np.sum(self.count * np.abs(self.accuracy - self.confidence)) / np.sum(self.count))
 
 
 def use_screen(show):
@@ -144,6 +163,42 @@ def write_history_csv(history, path):
         writer.writerow(["epoch", *metrics])
         for epoch in range(len(history[metrics[0]])):
             writer.writerow([epoch + 1, *(as_float32(history[metric][epoch]) for metric in metrics)])
+
+
+def calibration(probabilities, true_digits, bins=CALIBRATION_BINS):
+    """Bin the images by their top probability (N, 10 probabilities; N true digits)."""
+    confidence = probabilities.max(axis=1)
+    right = probabilities.argmax(axis=1) == true_digits
+    # Bins closed on the right, (0, 1/bins] ... ((bins - 1)/bins, 1], so that 1.0 falls in the last.
+    which = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    count = np.bincount(which, minlength=bins)
+    filled = count > 0
+    return Calibration(np.flatnonzero(filled), np.bincount(which, confidence, bins)[filled] / count[filled],
+                       np.bincount(which, right, bins)[filled] / count[filled], count[filled])
+
+
+def reliability_figure(calibrations, bins=CALIBRATION_BINS):
+    """A reliability diagram per model ({label: Calibration}), side by side: per bin of
+    confidence, the share right (a bar, its count above it) and the bin's mean confidence (a
+    dot), with the diagonal where the two agree."""
+    figure, all_axes = plt.subplots(1, len(calibrations), figsize=(4.6 * len(calibrations), 4.6),
+                                    squeeze=False)
+    for axes, (label, result) in zip(all_axes[0], calibrations.items()):
+        centres = (result.bin_number + 0.5) / bins
+        axes.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
+        axes.bar(centres, result.accuracy, width=1 / bins, edgecolor="black", alpha=0.7,
+                 label="share right in the bin")
+        axes.plot(centres, result.confidence, "o", color="tab:red", markersize=4, label="mean confidence in the bin")
+        for centre, accuracy, count in zip(centres, result.accuracy, result.count):
+            axes.annotate(f"{count:,}", (centre, accuracy + 0.01), ha="center", fontsize=7)
+        axes.set_xlim(0, 1)
+        axes.set_ylim(0, 1.35)  # room above the bars for the legend
+        axes.set_yticks(np.linspace(0, 1, 6))
+        axes.set_xlabel("confidence (top probability)")
+        axes.set_ylabel("share right")
+        axes.set_title(f"{label}\nexpected calibration error {result.expected_error:.2%}", fontsize=10)
+        axes.legend(loc="upper left", fontsize=8)
+    return figure
 
 
 def metrics_record(evaluation, validation, settings):

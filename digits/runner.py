@@ -190,7 +190,11 @@ def load_model(path, not_a_digit=False):
 
 def read_image(model, source, max_pixels=None):
     """Find the digits in an image and read each with the model; raise ReaderError on failure."""
-    found = reader.read_digits(source, max_pixels)
+    return read_found(model, reader.read_digits(source, max_pixels))
+
+
+def read_found(model, found):
+    """Read with the model each digit the reader found (reader.FoundDigit, at least one)."""
     pixels = np.stack([digit.pixels for digit in found])
     all_probabilities = model.probabilities(pixels)
     refused = model.gate.not_digits(pixels) if model.gate else np.zeros(len(found), dtype=bool)

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from digits import augmentation, checks, data, networks, training
-from digits.recipes import RECIPES, steps_per_call
+from digits.recipes import RECIPES, Distortion, steps_per_call
 from digits.tensorflow_setup import tf
 
 
@@ -69,6 +69,23 @@ def test_distortions_keep_digits_recognisable():
     # Most of the bar's ink stays, and stays near where it was.
     assert np.all(distorted.sum(axis=(1, 2, 3)) > 0.7 * images[0].sum())
     assert np.all(distorted[:, 4:24, 8:20].sum(axis=(1, 2, 3)) > 0.9 * distorted.sum(axis=(1, 2, 3)))
+
+
+def test_the_stroke_levers_thicken_thin_soften_and_fade_a_stroke():
+    bar = np.zeros((1, 28, 28, 1), np.float32)
+    bar[0, 8:20, 12:16] = 1
+    thicker = augmentation.restroked(tf.constant(bar), tf.constant([[[[1.0]]]])).numpy()
+    thinner = augmentation.restroked(tf.constant(bar), tf.constant([[[[-1.0]]]])).numpy()
+    assert thicker.sum() == (14 * 6) and thinner.sum() == (10 * 2)  # a pixel more, a pixel less each side
+    still = dict(rotation_degrees=0, shift_pixels=0, zoom=0, elastic_alpha=0, elastic_sigma=1)
+    seed = tf.constant([3, 4], tf.int64)
+    soft = augmentation.distort(tf.constant(bar), seed, Distortion(**still, blur_sigma=1.5)).numpy()
+    assert soft.max() < 1 and soft.sum() == pytest.approx(bar.sum(), rel=0.01)  # spread, not lost
+    faint = augmentation.distort(tf.constant(bar), seed, Distortion(**still, faint=0.5)).numpy()
+    assert 0.5 <= faint.max() < 1 and np.array_equal(faint > 0, bar > 0)
+    slanted = augmentation.distort(tf.constant(bar), seed, Distortion(**still, shear=0.3)).numpy()
+    top, bottom = (np.flatnonzero(slanted[0, row, :, 0] > 0.5).mean() for row in (9, 18))
+    assert abs(top - bottom) > 0.5  # the bar's top and bottom no longer in one column
 
 
 def test_validation_split_is_stratified_and_fixed_by_the_seed():

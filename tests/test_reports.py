@@ -69,3 +69,17 @@ def test_files_hold_float32_figures_and_epochs_counted_from_one(evaluation, tmp_
     reports.write_history_csv({"loss": [0.5, 0.25], "val_loss": [0.4, 0.3]}, tmp_path / "history.csv")
     rows = list(csv.reader((tmp_path / "history.csv").open()))
     assert rows == [["epoch", "loss", "val_loss"], ["1", "0.5", "0.4"], ["2", "0.25", "0.3"]]
+
+
+def test_calibration_error_is_the_gap_weighted_by_the_images_in_each_bin(evaluation):
+    # Every image at 0.991 (one bin), 193 of 200 right: the gap is |0.965 - 0.991|.
+    result = reports.calibration(evaluation.probabilities, evaluation.true_digits)
+    assert result.count.tolist() == [200]
+    assert result.expected_error == pytest.approx(0.991 - 193 / 200, abs=1e-6)
+    # Half the images at 0.6 and all wrong, half at 0.9 and all right: gaps 0.6 and 0.1.
+    probabilities = np.full((4, 10), 0.0, np.float32)
+    probabilities[:, 0] = [0.6, 0.6, 0.9, 0.9]
+    probabilities[:, 1] = [0.4, 0.4, 0.1, 0.1]
+    result = reports.calibration(probabilities, np.array([1, 1, 0, 0]))
+    assert result.count.tolist() == [2, 2] and result.bin_number.tolist() == [8, 13]
+    assert result.expected_error == pytest.approx((0.6 + 0.1) / 2, abs=1e-6)

@@ -11,21 +11,33 @@ benchmarks/reading_sets.py prints them for any models side by side.
 import collections
 import functools
 import io
+import multiprocessing
+import os
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from digits import reader, runner
 from digits.constants import DEFAULT_DATA_DIR
+from digits.non_digits import FONT_DIR
 
-FONT_DIR = matplotlib.get_data_path() + "/fonts/ttf/"
 # The twelve DejaVu text styles that ship with matplotlib.
-FONTS = [f"DejaVu{family}{style}.ttf" for family, styles in (
+FONTS = [str(FONT_DIR / f"DejaVu{family}{style}.ttf") for family, styles in (
     ("Sans", ("", "-Bold", "-Oblique", "-BoldOblique")),
     ("SansMono", ("", "-Bold", "-Oblique", "-BoldOblique")),
     ("Serif", ("", "-Bold", "-Italic", "-BoldItalic"))) for style in styles]
+# Handwriting-style fonts Debian packages (fonts-dkg-handwriting, fonts-breip, fonts-bwht,
+# fonts-femkeklaver, fonts-humor-sans, fonts-comic-neue, fonts-dancingscript,
+# fonts-kaushanscript, fonts-ecolier-court): digits unlike MNIST's, for measuring only.
+HANDWRITING_FONT_DIRS = ["/usr/share/fonts/truetype/fifthhorseman", "/usr/share/fonts/truetype/breip",
+                         "/usr/share/fonts/opentype/bwht", "/usr/share/fonts/truetype/femkeklaver",
+                         "/usr/share/fonts/truetype/humor-sans", "/usr/share/fonts/opentype/comic-neue",
+                         "/usr/share/fonts/opentype/dancingscript", "/usr/share/fonts/opentype/kaushanscript",
+                         "/usr/share/fonts/truetype/ecolier-court"]
+HANDWRITING_SIZES = (32, 64)
+OUTLINE_FONTS = ("femkeklaver.ttf",)   # hollow letters: no pen writes them, so not measured
+HANDWRITING_SET = "typed in Debian's handwriting fonts (measuring only)"
 # Realistic (ink, paper) colour pairs: pens on coloured notes, chalk on a board, marker on card.
 COLOUR_PAIRS = [((20, 40, 160), (255, 250, 205)), ((180, 20, 30), (235, 245, 255)),
                 ((10, 110, 40), (255, 228, 235)), ((30, 30, 30), (255, 214, 120)),
@@ -174,9 +186,22 @@ def small_on_a_page(pixels, rng):
     return on_paper(page, (30, 30, 35), (225, 225, 220), rng).convert("L")
 
 
+def handwriting_fonts():
+    """The Debian handwriting fonts installed here (paths)."""
+    return sorted(str(path) for folder in HANDWRITING_FONT_DIRS for path in Path(folder).glob("*.[ot]tf"))
+
+
+def draws_every_digit(font_file):
+    """Whether the font draws each digit, rather than the box it draws for a missing glyph."""
+    def drawn_as(text):
+        return np.asarray(typed_digit(text, font_file, 48))
+    missing = drawn_as("\uffff")
+    return not any(np.array_equal(drawn_as(str(digit)), missing) for digit in range(10))
+
+
 def typed_digit(digit, font_file, size):
-    """The digit typed in a font at size px, black on white, with a margin."""
-    font = ImageFont.truetype(FONT_DIR + font_file, size)
+    """The digit typed in a font (its file's path) at size px, black on white, with a margin."""
+    font = ImageFont.truetype(font_file, size)
     canvas = Image.new("L", (size * 2, size * 2), 255)
     ImageDraw.Draw(canvas).text((size // 2, size // 4), str(digit), font=font, fill=0)
     return canvas
@@ -262,46 +287,86 @@ def sure_digit_shares(model, forms):
     return float(np.mean(sure & ~refused)), float(np.mean(sure))
 
 
-def read_text(model, image, image_format):
-    """Save the image as a user's file would be, read it; the digits read, or '' if none."""
+def encoded(image, image_format):
+    """The image as the bytes of a user's file in that format."""
     buffer = io.BytesIO()
     image.save(buffer, image_format)
-    buffer.seek(0)
+    return buffer.getvalue()
+
+
+def found_in(file_bytes):
+    """The digits the reader finds in an image file's bytes; none where it finds no digit."""
     try:
-        return runner.text_of(runner.read_image(model, buffer), between_lines="")
+        return reader.read_digits(io.BytesIO(file_bytes))
     except reader.ReaderError:
-        return ""
+        return []
 
 
-def reading_accuracies(model, per_digit=PER_DIGIT):
+def text_read(model, found):
+    """The digits the model reads in what the reader found, the lines run together; '' if none."""
+    return runner.text_of(runner.read_found(model, found), between_lines="") if found else ""
+
+
+def read_text(model, image, image_format):
+    """Save the image as a user's file would be, read it; the digits read, or '' if none."""
+    return text_read(model, found_in(encoded(image, image_format)))
+
+
+def texts_read(model, files, pool):
+    """What the model reads in each image file's bytes, the reader's part spread over the pool."""
+    return [text_read(model, found) for found in pool.imap(found_in, files, chunksize=8)]
+
+
+def reading_accuracies(model, digits=None):
     """Each set's share of images the model reads exactly right, and the typed digits it misread
-    (a Counter of (digit, text read))."""
-    digits = committed_test_digits(per_digit)
+    (a Counter of (digit, text read)). The sets are made from digits, (pixels, digit) pairs of
+    28x28 uint8 MNIST digits: the committed test split's first PER_DIGIT of each, if None.
+
+    The images are made here in the order of a fixed random stream and read by a process per
+    core (spawned: this process may hold TensorFlow, which a fork would copy mid-thread)."""
+    digits = committed_test_digits(PER_DIGIT) if digits is None else digits
     results = {}
-    for name, make in SINGLE_DIGIT_SETS.items():
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
+        for name, make in SINGLE_DIGIT_SETS.items():
+            rng = np.random.default_rng(0)
+            image_format = "JPEG" if "JPEG" in name else "PNG"
+            texts = texts_read(model, (encoded(make(pixels, rng), image_format) for pixels, _ in digits), pool)
+            results[name] = np.mean([text == str(digit) for text, (_, digit) in zip(texts, digits)])
+        typed = [(digit, font, size) for font in FONTS for size in TYPED_SIZES for digit in range(10)]
+        typed_texts = texts_read(model, (encoded(typed_digit(*key), "PNG") for key in typed), pool)
+        results[TYPED_SET] = np.mean([text == str(digit) for text, (digit, *_) in zip(typed_texts, typed)])
         rng = np.random.default_rng(0)
-        image_format = "JPEG" if "JPEG" in name else "PNG"
-        results[name] = np.mean([read_text(model, make(pixels, rng), image_format) == str(digit)
-                                 for pixels, digit in digits])
-    typed = [(digit, read_text(model, typed_digit(digit, font, size), "PNG"))
-             for font in FONTS for size in TYPED_SIZES for digit in range(10)]
-    results[TYPED_SET] = np.mean([text == str(digit) for digit, text in typed])
-    rng = np.random.default_rng(0)
-    right = np.zeros(2)
-    for _ in range(NUMBERS):
-        chosen = [digits[index] for index in rng.integers(len(digits), size=rng.integers(*NUMBER_LENGTHS))]
-        image = number_image([pixels for pixels, _ in chosen], rng)
-        text = "".join(str(digit) for _, digit in chosen)
-        right += [read_text(model, shown, "PNG") == text for shown in (image, on_ruled_paper(image, rng))]
-    results[NUMBERS_SET], results[RULED_SET] = right / NUMBERS
-    misread = collections.Counter((digit, text or "nothing") for digit, text in typed if text != str(digit))
+        numbers, files = [], []
+        for _ in range(NUMBERS):
+            chosen = [digits[index] for index in rng.integers(len(digits), size=rng.integers(*NUMBER_LENGTHS))]
+            image = number_image([pixels for pixels, _ in chosen], rng)
+            numbers.append("".join(str(digit) for _, digit in chosen))
+            files += [encoded(image, "PNG"), encoded(on_ruled_paper(image, rng), "PNG")]
+        texts = texts_read(model, files, pool)
+    results[NUMBERS_SET] = np.mean([text == number for text, number in zip(texts[0::2], numbers)])
+    results[RULED_SET] = np.mean([text == number for text, number in zip(texts[1::2], numbers)])
+    misread = collections.Counter((digit, text or "nothing")
+                                  for text, (digit, *_) in zip(typed_texts, typed) if text != str(digit))
     return results, misread
 
 
-def print_table(columns, per_digit=PER_DIGIT):
+def handwriting_accuracy(model):
+    """The share of digits typed in the installed handwriting fonts (outline fonts left out) at
+    HANDWRITING_SIZES that the model reads right, and how many there were; (None, 0) without them."""
+    fonts = [font for font in handwriting_fonts() if Path(font).name not in OUTLINE_FONTS]
+    typed = [(digit, font, size) for font in fonts for size in HANDWRITING_SIZES for digit in range(10)]
+    if not typed:
+        return None, 0
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
+        texts = texts_read(model, (encoded(typed_digit(*key), "PNG") for key in typed), pool)
+    return float(np.mean([text == str(digit) for text, (digit, *_) in zip(texts, typed)])), len(typed)
+
+
+def print_table(columns, first_header=None):
     """Print a Markdown table of reading_accuracies results, a column per {label: results}."""
-    print(f"\n| set ({per_digit * 10} test digits each; typed: {len(FONTS) * len(TYPED_SIZES) * 10}"
-          f"; numbers: {NUMBERS}) | " + " | ".join(columns) + " |")
+    first_header = first_header or (f"set ({PER_DIGIT * 10} test digits each; typed: "
+                                    f"{len(FONTS) * len(TYPED_SIZES) * 10}; numbers: {NUMBERS})")
+    print(f"\n| {first_header} | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for name in next(iter(columns.values())):
         print(f"| {name} | " + " | ".join(f"{results[name]:.3f}" for results in columns.values()) + " |")

@@ -1,6 +1,7 @@
 """Make the example images beside this file from committed test-split digits, the way the tests
-make people's images (tests/user_images.py): a tight crop, a mouse drawing and a number; and two
-that show what the reader cannot do: a star, which is no digit, and two digits that touch.
+make people's images (tests/user_images.py): a tight crop, a mouse drawing and a number; and three
+that show what the reader cannot do: a star, which is no digit, two digits that touch, and a
+typed 1 with a foot.
 
     python docs/examples/make_examples.py
 """
@@ -19,7 +20,7 @@ import user_images  # noqa: E402  (after the path is set)
 
 
 def main():
-    """Write tight-crop-3.jpg, drawing-4.png, number-2024.jpg, star.png and touching-38.png."""
+    """Write tight-crop-3.jpg, drawing-4.png, number-2024.jpg, star.png, touching-38.png and typed-1.png."""
     rng = np.random.default_rng(7)
     user_images.cropped_to_ink(user_images.nth_test_digit(3, 5), rng).save(HERE / "tight-crop-3.jpg", quality=90)
     user_images.drawn(12)(user_images.nth_test_digit(4, 3), rng).save(HERE / "drawing-4.png")
@@ -32,6 +33,8 @@ def main():
     # A 3 and an 8 written so close that their strokes meet: one piece of ink.
     pair = np.maximum(np.pad(user_images.nth_test_digit(3, 2), ((0, 0), (0, 14))), np.pad(user_images.nth_test_digit(8, 2), ((0, 0), (14, 0))))
     Image.fromarray(255 - np.kron(pair, np.ones((5, 5), np.uint8))).save(HERE / "touching-38.png")
+    # A typed 1 with a flag and a foot, which no MNIST writer makes.
+    user_images.typed_digit(1, str(user_images.FONT_DIR / "DejaVuSans-Bold.ttf"), 96).save(HERE / "typed-1.png")
 
 
 if __name__ == "__main__":
