@@ -191,14 +191,6 @@ def handwriting_fonts():
     return sorted(str(path) for folder in HANDWRITING_FONT_DIRS for path in Path(folder).glob("*.[ot]tf"))
 
 
-def draws_every_digit(font_file):
-    """Whether the font draws each digit, rather than the box it draws for a missing glyph."""
-    def drawn_as(text):
-        return np.asarray(typed_digit(text, font_file, 48))
-    missing = drawn_as("\uffff")
-    return not any(np.array_equal(drawn_as(str(digit)), missing) for digit in range(10))
-
-
 def typed_digit(digit, font_file, size):
     """The digit typed in a font (its file's path) at size px, black on white, with a margin."""
     font = ImageFont.truetype(font_file, size)
