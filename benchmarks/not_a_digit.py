@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import real_set  # noqa: E402  (after the path is set)
 import user_images  # noqa: E402
 from digits import non_digits, reader, runner  # noqa: E402
-from digits.constants import DEFAULT_DATA_DIR, ONNX_MODEL_FILE, SHIPPED_MODEL  # noqa: E402
+from digits.constants import ONNX_MODEL_FILE, SHIPPED_MODEL  # noqa: E402
 
 LETTER_SIZES = (48, 96)
 SHAPES = 1000
@@ -57,8 +57,7 @@ def main(argv=None):
     if fonts:
         letters[f"letters, {len(fonts)} handwriting fonts"] = non_digits.letter_forms(fonts, LETTER_SIZES)
     shapes = non_digits.shape_forms(SHAPES, np.random.default_rng(non_digits.MEASURING_SEED))
-    test_digits = np.stack([pixels for pixels, _ in user_images.committed_test_digits(100, DEFAULT_DATA_DIR)]) / 255
-    digit_sets = {"test split (1,000)": test_digits}
+    digit_sets = {"test split (1,000)": user_images.whole_test_split()[0]}
     if args.real:
         digit_sets["real photos, single digits"] = real_singles(args.real)
     for path in args.models:

@@ -236,10 +236,7 @@ def main(argv=None):
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    pairs = user_images.committed_test_digits(100)
-    test_images = (np.stack([pixels for pixels, _ in pairs]) / 255).astype(np.float32)
-    test_digits = np.array([digit for _, digit in pairs])
-    measured = measure(models, test_images, test_digits)
+    measured = measure(models, *user_images.whole_test_split())
     cross_validation = json.loads(CROSS_VALIDATION.read_text()) if CROSS_VALIDATION.is_file() else None
     reports.use_screen(False)
     reports.save_figure(reports.reliability_figure(

@@ -4,21 +4,17 @@ accuracy, as its metrics.json records it."""
 
 import json
 
-import numpy as np
-
 from conftest import REPO
 from digits import reports, runner
 from digits.constants import SHIPPED_METRICS, SHIPPED_MODEL
-from user_images import committed_test_digits
+from user_images import whole_test_split
 
 CARD = (REPO / "docs" / "MODEL_CARD.md").read_text()
 
 
 def test_the_shipped_model_is_calibrated_as_the_card_says():
-    pairs = committed_test_digits(100)  # the whole test split
-    probabilities = runner.load_model(SHIPPED_MODEL).probabilities(
-        np.stack([pixels for pixels, _ in pairs]).astype(np.float32) / 255)
-    error = reports.calibration(probabilities, np.array([digit for _, digit in pairs])).expected_error
+    images, digits = whole_test_split()
+    error = reports.calibration(runner.load_model(SHIPPED_MODEL).probabilities(images), digits).expected_error
     assert error <= 0.01
     assert f"shipped {error:.2%}" in CARD
 

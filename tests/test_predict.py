@@ -335,10 +335,8 @@ def test_the_shipped_model_scores_what_its_metrics_say():
     # What a new user reads with before training: models/build_model.py wrote both files.
     shipped = json.loads(SHIPPED_METRICS.read_text())
     assert (shipped["recipe"], shipped["seed"]) == ("improved", 42)
-    pairs = committed_test_digits(100)  # the whole test split
-    probabilities = runner.load_model(SHIPPED_MODEL).probabilities(
-        np.stack([pixels for pixels, _ in pairs]).astype(np.float32) / 255)
-    accuracy = np.mean(probabilities.argmax(axis=1) == [digit for _, digit in pairs])
+    images, digits = user_images.whole_test_split()
+    accuracy = np.mean(runner.load_model(SHIPPED_MODEL).probabilities(images).argmax(axis=1) == digits)
     assert accuracy == pytest.approx(shipped["test_accuracy"], abs=1e-6)
 
 
@@ -391,15 +389,13 @@ def test_small_round_zeros_in_a_number_are_digits_not_specks():
     # "510006" with its zeros written a third the size of the other digits: with the zeros' loops
     # taken as the mark of a digit, 7 of these 10 numbers are found whole; 4 were before (the
     # reader alone decides this, the same on every machine).
-    def nth(digit, index):
-        return [pixels for pixels, truth in committed_test_digits(60) if truth == digit][index]
-
     def small(pixels, side=10):
         shrunk = np.asarray(Image.fromarray(pixels).resize((side, side), Image.Resampling.LANCZOS))
         field = np.zeros((28, 28), np.uint8)
         field[28 - side:, 14 - side // 2:14 - side // 2 + side] = shrunk  # sitting on the line
         return field
 
+    nth = user_images.nth_test_digit
     whole = sum(len(reader.read_digits(user_images.number_image(
         [nth(5, k), nth(1, k), *(small(nth(0, 3 * k + j)) for j in range(3)), nth(6, k)],
         np.random.default_rng(k)))) == 6 for k in range(10))

@@ -266,6 +266,14 @@ def committed_test_digits(per_digit, data_dir=DEFAULT_DATA_DIR):
     return pairs
 
 
+def whole_test_split(data_dir=DEFAULT_DATA_DIR):
+    """Every committed test image (100 of each digit) as the models take it, (N, 28, 28) float32
+    in [0, 1], and the digit of each."""
+    pairs = committed_test_digits(100, data_dir)
+    return (np.stack([pixels for pixels, _ in pairs]).astype(np.float32) / 255,
+            np.array([digit for _, digit in pairs]))
+
+
 def nth_test_digit(digit, index=0):
     """The committed test split's image of the digit at this place (0 for the first), as pixels."""
     return [pixels for pixels, truth in committed_test_digits(index + 1) if truth == digit][index]
