@@ -54,16 +54,18 @@ WORKING_SIDE = 128          # images are shrunk so their shorter side is at most
 MAX_WORKING_LENGTH = 768    # needs far fewer pixels; the longer side is kept to this at most
 DENOISE_MIN_SIDE = 56       # denoise only images large enough to keep their strokes, and only
 DENOISE_ABOVE_SCALE = 0.25  # those shrunk less than this: shrinking more averages the grain away
-MIN_INK_CONTRAST = 40       # gray levels between paper and ink below which we see no digit
+MIN_INK_CONTRAST = 40       # gray levels between ink and white paper below which we see no digit
 NOISE_FLOOR_SIGMAS = 5      # ink fainter than this many paper-noise deviations is paper
+LINK_STRENGTH = 0.02        # fainter ink joins no pieces together; it belongs to the piece it touches
 SPECK_FRACTION = 0.05       # pieces with less ink than this share of the largest are specks
 BLOB_SHARE = 0.5            # pieces whose stroke is wider than this share of their height are
                             # solid shapes, not writing: a pen's stroke is far thinner than a digit
 BLOB_MIN_HEIGHT = 16        # working pixels: in smaller pieces every stroke is a fair share of it
-MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the tallest are dots or dashes,
-MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the most inky are specks,
+MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the writing are dots or dashes,
+MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the usual digit's, specks,
 MIN_LOOP_FRACTION = 0.2     # unless their ink closes a loop (a small 0) and they are this tall
 CLEAR_DIGIT_SHARE = 0.5     # digits clear of the edges, this share as tall as those cut by them
+EDGE_SPAN = 3               # what the edge cuts, longer than this many times the writing's height
 MIN_DIGIT_SIDE = 4          # full-size pixels: anything smaller is too small to be a digit
 MAX_PIECES = 64             # pieces of ink considered, the inkiest first
 MERGE_OVERLAP = 0.5         # pieces overlapping left to right by this share belong together,
@@ -79,10 +81,14 @@ MAX_THICKEN_SIDE = 128      # pieces longer than this are reduced before their s
 RULED_SPAN = 0.8           # a ruled line crosses at least this share of the image's width,
 RULED_SEGMENT = 0.25       # in runs of ink at least this share of it (a tilted line steps down)
 RULED_THICKNESS = 0.6      # and is at most this share of the writing's stroke width thick,
-RULED_MIN_LENGTH = 32      # in an image at least this many working pixels across
-CLOSE_LOOK_HEIGHT = 32      # digits shorter than this at the working size are read again, from a
-CLOSE_LOOK_MARGIN = 1.0     # crop with this many digit heights of margin around them, if that
-CLOSE_LOOK_GAIN = 1.5       # crop is read at least this many times finer
+RULED_MIN_LENGTH = 32      # in an image at least this many working pixels across;
+PRINTED_LENGTH = 2.5       # a line longer than this many times the writing's height is printed
+PRINTED_THICKNESS = 0.8    # if at most this share of the writing's stroke width thick
+FINE_HEIGHT = 32            # writing shorter than this at the working size is read again, from a
+FINE_MARGIN = 1.0           # crop with this many writing heights of margin around it, at the
+FINE_GAIN = 1.5             # scale where it is this tall, if that is this many times finer and
+MAX_FINE_PIXELS = 1_500_000  # the crop is at most this many working pixels; the writing must
+HELD_TOGETHER = 0.6         # then be at least this share as tall as the first look saw it
 MAX_SURFACE_SAMPLES = 2048  # paper pixels used to fit the paper's surface
 MIN_SURFACE_SAMPLES = 24    # with fewer paper pixels the paper gets one level, not a surface
 SURFACE_FITS = 3            # fits of the surface, each without the pixels the last found inky
@@ -171,9 +177,9 @@ def upright_size(image):
     return image.size[::-1] if orientation in TRANSPOSED_ORIENTATIONS else image.size
 
 
-def to_levels(image, denoise=True):
-    """Return the upright image as float gray or RGB levels 0-255 (H x W x 1 or 3), working size,
-    denoised unless denoise is false."""
+def to_levels(image, working_size, denoise=True):
+    """Return the upright image as float gray or RGB levels 0-255 (H x W x 1 or 3) at the working
+    size (width, height; never larger than the image), denoised unless denoise is false."""
     if image.mode not in ACCEPTED_MODES:
         raise ReaderError(f"unsupported image mode {image.mode}")
     image = ImageOps.exif_transpose(image)
@@ -186,10 +192,8 @@ def to_levels(image, denoise=True):
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
     else:
         image = image.convert("L" if image.mode in ("1", "L") else "RGB")
-    scale = working_scale(image.size)
-    if scale < 1:
-        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                             Image.Resampling.BOX)
+    if working_size[0] < image.width:
+        image = image.resize(working_size, Image.Resampling.BOX)
     levels = np.asarray(image, dtype=np.float32)
     levels = levels[..., None] if levels.ndim == 2 else levels
     if levels.shape[-1] == 3 and np.array_equal(levels[..., 0], levels[..., 1]) \
@@ -372,12 +376,13 @@ def find_ink(levels):
     distance, towards_ink, paper_gray = ink_side_distance(levels, gray, paper, ink_sign)
     threshold = otsu_threshold(distance)
     core = distance > threshold
-    if not core.any() or np.percentile(distance[core], 99) < MIN_INK_CONTRAST:
-        raise ReaderError("no digit found: the image is blank or has almost no contrast")
     # Light sets how far ink can go: dark ink on lit paper can darken it to 0, light ink on
-    # dark paper can lighten it to 255. Measuring against that evens out uneven light.
+    # dark paper can lighten it to 255. Measuring against that evens out uneven light, and a
+    # dim photo's pencil, a third darker than its gray paper, is ink as plainly as black on white.
     reach = np.maximum(paper_gray if ink_sign > 0 else 255 - paper_gray, MIN_INK_CONTRAST)
     strength = distance / reach
+    if not core.any() or np.percentile(strength[core], 99) < MIN_INK_CONTRAST / 255:
+        raise ReaderError("no digit found: the image is blank or has almost no contrast")
     strength /= np.percentile(strength[core], 99)
     # Where paper is scarce (a stroke cropped to itself) the grain is guessed from little, so the
     # floor stays well below the threshold that decided what is ink.
@@ -388,14 +393,18 @@ def find_ink(levels):
 def without_printed_lines(ink):
     """The ink with the printed lines of the paper taken out: ruled lines across it, then lines
     down it (a margin, the columns of squared paper), the same way turned a quarter."""
-    across = without_ruled_lines(ink)
-    down = without_ruled_lines(Ink(across.strength.T, across.core.T))
+    labels = pieces_of_ink(ink.strength)
+    height, _ = writing_height(labels, ink.core, ndimage.find_objects(labels))
+    across = without_ruled_lines(ink, height)
+    down = without_ruled_lines(Ink(across.strength.T, across.core.T), height)
     return Ink(down.strength.T, down.core.T)
 
 
-def without_ruled_lines(ink):
+def without_ruled_lines(ink, height=0):
     """The ink with the lines of ruled paper taken out: thin ink running across most of the
-    image's width, row by row. Where a stroke crosses such a line, the stroke keeps its pixels."""
+    image's width, row by row; a line far longer than the writing's height (height, 0 if not
+    known) may be bolder, as a ledger's or a form's printed lines are, for no stroke of a digit
+    runs so far. Where a stroke crosses such a line, the stroke keeps its pixels."""
     mask = ink.strength > 0
     if mask.shape[1] < RULED_MIN_LENGTH:  # a digit-sized image shows no paper's lines
         return ink
@@ -407,22 +416,41 @@ def without_ruled_lines(ink):
         return ink
     labels, _ = ndimage.label(runs, structure=np.ones((3, 3)))
     # Thinner than the writing: a digit's own bar across a small image is as thick as its strokes.
-    thickest = RULED_THICKNESS * stroke_width(mask)
+    stroke = stroke_width(mask)
     lines = np.zeros_like(mask)
+    widest = 0
     for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
         own = labels[rows, columns] == label
         per_column = own.sum(axis=0)  # a digit's bar lying on the line makes a few columns thick
-        if columns.stop - columns.start >= RULED_SPAN * mask.shape[1] and np.median(per_column) <= thickest:
+        length = columns.stop - columns.start
+        printed = height and length >= PRINTED_LENGTH * height
+        thickest = (PRINTED_THICKNESS if printed else RULED_THICKNESS) * stroke
+        if length >= RULED_SPAN * mask.shape[1] and np.median(per_column) <= thickest:
             lines[rows, columns] |= own & (per_column <= thickest)
+            widest = max(widest, thickest)
     if not lines.any():
         return ink
     # A stroke crossing a line continues on both sides of it: the gap it would leave is closed.
-    crossings = ndimage.binary_closing(mask & ~lines, structure=np.ones((int(np.ceil(thickest)) + 2, 1), bool))
+    crossings = ndimage.binary_closing(mask & ~lines, structure=np.ones((int(np.ceil(widest)) + 2, 1), bool))
     lines &= ~crossings
     return Ink(np.where(lines, 0, ink.strength).astype(np.float32), ink.core & ~lines)
 
 
 # ---------------------------------------------------------------- 4. digits
+
+def pieces_of_ink(strength):
+    """Label the connected pieces of ink (8-connected). Ink fainter than LINK_STRENGTH links no
+    pieces: on paper flat enough that its grain is guessed at nearly nothing (a drawing, a page
+    photographed evenly) a faint haze would join every digit into one; it belongs to the piece it
+    touches, whose soft edge it is."""
+    labels, _ = ndimage.label(strength > LINK_STRENGTH, structure=np.ones((3, 3)))
+    faint = (strength > 0) & (labels == 0)
+    if faint.any() and labels.any():
+        # Each faint pixel next to a piece takes that piece's label (the largest, where two meet).
+        nearest = ndimage.grey_dilation(labels, size=(3, 3))
+        labels = np.where(faint, nearest, labels)
+    return labels
+
 
 @dataclass
 class Piece:
@@ -464,16 +492,21 @@ class Piece:
         self.left, self.right = min(self.left, other.left), max(self.right, other.right)
 
 
-def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
-    """Group the labelled pieces of ink into digits, dropping specks, dashes and digits whose
+def group_pieces(labels, core, regions, height, min_side=MIN_DIGIT_SIDE):
+    """Group the labelled pieces of ink (their regions, as ndimage.find_objects gives them) into
+    digits, for writing this tall (see writing_height), dropping specks, dashes and digits whose
     longer side is under min_side pixels; in lines of writing, top to bottom, each left to right."""
-    regions = ndimage.find_objects(labels)
     core_area = ndimage.sum_labels(core, labels, index=np.arange(1, len(regions) + 1))
     core_area[blobs(labels, regions, core)] = 0
     # Specks are small beside the writing, not beside the table or a shadow that the image's edge
     # cuts (see within_the_frame): measured against what stands clear of the edge, if anything does.
     clear = ~np.array([is_cut(rows.start, rows.stop, columns.start, columns.stop, labels.shape)
                        for rows, columns in regions], dtype=bool)
+    # What the edge cuts and is far longer than the writing is tall (the page's edge, the table,
+    # a shadow) is not writing; left in, it would join every digit it overlaps into one.
+    if height and clear.any():
+        spans = np.array([max(rows.stop - rows.start, columns.stop - columns.start) for rows, columns in regions])
+        core_area[~clear & (spans > EDGE_SPAN * height)] = 0
     standing_clear = core_area[clear]
     largest = standing_clear.max() if (standing_clear > 0).any() else core_area.max(initial=0)
     pieces = [Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start, columns.stop)
@@ -494,11 +527,15 @@ def group_pieces(labels, core, min_side=MIN_DIGIT_SIDE):
         pieces = groups
     pieces = within_the_frame([piece for piece in pieces if max(piece.height, piece.width) >= min_side],
                               labels.shape)
-    tallest = max((piece.height for piece in pieces), default=0)
-    most_ink = max((piece.ink for piece in pieces), default=0)
+    # Dots, dashes and specks are small beside the writing's usual height and ink, not beside its
+    # tallest or inkiest digit: a 9's long tail or a bold 8 would make every small round digit
+    # of the line a speck. Usual: what half of the height, or of the ink, is in pieces above.
+    tall = height or max((piece.height for piece in pieces), default=0)
+    inks = np.sort([piece.ink for piece in pieces])[::-1]
+    usual_ink = inks[np.searchsorted(np.cumsum(inks), inks.sum() / 2)] if len(inks) else 0
     return in_lines([piece for piece in pieces if (
-        piece.height >= MIN_HEIGHT_FRACTION * tallest and piece.ink >= MIN_INK_FRACTION * most_ink
-        or piece.height >= MIN_LOOP_FRACTION * tallest and has_hole(labels, piece))])
+        piece.height >= MIN_HEIGHT_FRACTION * tall and piece.ink >= MIN_INK_FRACTION * usual_ink
+        or piece.height >= MIN_LOOP_FRACTION * tall and has_hole(labels, piece))])
 
 
 def is_cut(top, bottom, left, right, shape):
@@ -627,10 +664,14 @@ def to_mnist_form(ink, core):
 
 @dataclass(frozen=True)
 class Look:
-    """One look at an image: its ink at the working size, grouped into digits, and how many
-    full-size pixels a working pixel stands for."""
+    """One look at an image: its ink at the working size, in labelled pieces (and their
+    regions), how tall the writing is and which pieces are writing (see writing_height), the
+    pieces grouped into digits, and how many full-size pixels a working pixel stands for."""
     ink: Ink
     labels: np.ndarray
+    regions: list
+    height: int
+    writing: np.ndarray
     pieces: list
     scale_x: float
     scale_y: float
@@ -642,14 +683,19 @@ class Look:
                    max(1, int(np.ceil(piece.bottom * self.scale_y)) - top))
 
 
-def look_at(image, size):
-    """Find the ink of a decoded image whose upright full size is size, grouped into digits."""
+def look_at(image, size, scale):
+    """Find the ink of a decoded image whose upright full size is size, at scale working pixels
+    per full-size pixel, grouped into digits."""
+    working = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
     # The median that removes grain would also remove the strokes of digits shrunk to a pixel.
-    levels = to_levels(image, denoise=working_scale(size) > DENOISE_ABOVE_SCALE)
+    levels = to_levels(image, working, denoise=scale > DENOISE_ABOVE_SCALE)
     ink = without_printed_lines(find_ink(levels))
-    labels, _ = ndimage.label(ink.strength > 0, structure=np.ones((3, 3)))
-    pieces = group_pieces(labels, ink.core, MIN_DIGIT_SIDE * working_scale(size))
-    return Look(ink, labels, pieces, size[0] / levels.shape[1], size[1] / levels.shape[0])
+    labels = pieces_of_ink(ink.strength)
+    regions = ndimage.find_objects(labels)
+    height, writing = writing_height(labels, ink.core, regions)
+    pieces = group_pieces(labels, ink.core, regions, height, MIN_DIGIT_SIDE * scale)
+    return Look(ink, labels, regions, height, writing, pieces, size[0] / levels.shape[1],
+                size[1] / levels.shape[0])
 
 
 def read_digits(source, max_pixels=None):
@@ -660,23 +706,28 @@ def read_digits(source, max_pixels=None):
         image, size = source, upright_size(source)
     else:
         image, size = open_image(source, max_pixels)
-    look, offset = look_at(image, size), Box(0, 0, *size)
-    region = close_look_region([look.box(piece) for piece in look.pieces], size)
-    if region is not None:
-        # Digits small in a large image (a note on a desk) lose their shape at the working
-        # size: look again at a crop around them, decoded at the resolution the crop needs.
+    scale = working_scale(size)
+    look, offset = look_at(image, size, scale), Box(0, 0, *size)
+    finer = finer_look(look, size, scale)
+    if finer is not None:
+        # Writing small at the working size (a note on a desk, a page of figures) loses its
+        # shape: look again at the part of the image it is in, decoded at the resolution needed.
+        region, fine_scale = finer
         if not isinstance(source, Image.Image):
             if hasattr(source, "seek"):
                 source.seek(0)
-            shorter_side = int(np.ceil(min(size) * working_scale((region.width, region.height))))
-            image, _ = open_image(source, max_pixels, shorter_side)
+            image, _ = open_image(source, max_pixels, int(np.ceil(min(size) * fine_scale)))
         upright = ImageOps.exif_transpose(image)
         scale_x, scale_y = upright.width / size[0], upright.height / size[1]
         crop = upright.crop((int(region.x * scale_x), int(region.y * scale_y),
                              int(np.ceil((region.x + region.width) * scale_x)),
                              int(np.ceil((region.y + region.height) * scale_y))))
         with contextlib.suppress(ReaderError):  # nothing more to see: keep the first look
-            look, offset = look_at(crop, (region.width, region.height)), region
+            closer = look_at(crop, (region.width, region.height), fine_scale)
+            # Faint strokes (pencil in a dim photo) can come apart when looked at finer: the
+            # writing's pieces are then far smaller than the first look saw them, and it is kept.
+            if closer.height * closer.scale_y >= HELD_TOGETHER * look.height * look.scale_y:
+                look, offset = closer, region
     found = []
     for piece in look.pieces:
         rows, columns = slice(piece.top, piece.bottom), slice(piece.left, piece.right)
@@ -692,23 +743,47 @@ def read_digits(source, max_pixels=None):
     return found
 
 
-def close_look_region(boxes, size):
-    """The part of the image worth a closer look, as a Box in full-size pixels: around the
-    digits found, when they were small at the working size; else None."""
-    if not boxes:
+def writing_height(labels, core, regions):
+    """How tall the writing is, from the labelled pieces of ink alone, before any grouping: the
+    height that half of the sure ink (core) lies in pieces at least as tall as; and which pieces
+    are writing of about that height (a boolean per label). What the image's edge cuts (when
+    something stands clear of it) and solid shapes are left out: they are not writing. A height
+    of 0 when nothing is left."""
+    core_area = ndimage.sum_labels(core, labels, np.arange(1, len(regions) + 1))
+    core_area[blobs(labels, regions, core)] = 0
+    heights = np.array([rows.stop - rows.start for rows, _ in regions], dtype=int)
+    cut = np.array([is_cut(rows.start, rows.stop, columns.start, columns.stop, labels.shape)
+                    for rows, columns in regions], dtype=bool)
+    if (core_area[~cut] > 0).any():
+        core_area[cut] = 0
+    if not (core_area > 0).any():
+        return 0, np.zeros(len(regions), dtype=bool)
+    order = np.argsort(heights)[::-1]
+    height = int(heights[order][np.searchsorted(np.cumsum(core_area[order]), core_area.sum() / 2)])
+    return height, (core_area > 0) & (heights >= MIN_HEIGHT_FRACTION * height)
+
+
+def finer_look(look, size, scale):
+    """Where and how finely to look again when the writing is small at the working size: a Box in
+    full-size pixels around the pieces of writing, with a margin, and the scale at which the
+    writing is FINE_HEIGHT working pixels tall (at most full size, and at most MAX_FINE_PIXELS);
+    None if that is not clearly finer."""
+    height = look.height
+    if height == 0 or height >= FINE_HEIGHT:
         return None
-    tallest = max(box.height for box in boxes)
-    if tallest * working_scale(size) >= CLOSE_LOOK_HEIGHT:
-        return None
-    margin = int(CLOSE_LOOK_MARGIN * tallest)
-    left = max(0, min(box.x for box in boxes) - margin)
-    top = max(0, min(box.y for box in boxes) - margin)
-    right = min(size[0], max(box.x + box.width for box in boxes) + margin)
-    bottom = min(size[1], max(box.y + box.height for box in boxes) + margin)
-    region = Box(left, top, right - left, bottom - top)
-    # Worth it only if the crop is read at a clearly finer scale than the whole image was.
-    finer = working_scale((region.width, region.height)) >= CLOSE_LOOK_GAIN * working_scale(size)
-    return region if finer else None
+    rows = [look.regions[label][0] for label in np.flatnonzero(look.writing)]
+    columns = [look.regions[label][1] for label in np.flatnonzero(look.writing)]
+    margin = FINE_MARGIN * height
+    top = max(0, min(row.start for row in rows) - margin) * look.scale_y
+    left = max(0, min(column.start for column in columns) - margin) * look.scale_x
+    bottom = min(look.labels.shape[0], max(row.stop for row in rows) + margin) * look.scale_y
+    right = min(look.labels.shape[1], max(column.stop for column in columns) + margin) * look.scale_x
+    region = Box(int(left), int(top), int(np.ceil(right - left)), int(np.ceil(bottom - top)))
+    # At least as fine as the crop's own working scale: a crop around a few digits is read as
+    # an image of them would be.
+    fine = min(1.0, max(scale * FINE_HEIGHT / height, working_scale((region.width, region.height))),
+               np.sqrt(MAX_FINE_PIXELS / (region.width * region.height)))
+    return (region, fine) if fine >= FINE_GAIN * scale else None
 
 
 def expand_paths(paths):

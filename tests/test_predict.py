@@ -387,8 +387,9 @@ def test_a_shadow_over_part_of_the_page_is_not_taken_for_ink(default_model, edge
 
 def test_small_round_zeros_in_a_number_are_digits_not_specks():
     # "510006" with its zeros written a third the size of the other digits: with the zeros' loops
-    # taken as the mark of a digit, 7 of these 10 numbers are found whole; 4 were before (the
-    # reader alone decides this, the same on every machine).
+    # taken as the mark of a digit, 7 of these 10 numbers were found whole (4 before that); with
+    # specks measured against the usual digit's ink rather than the inkiest's, 9 are (the reader
+    # alone decides this, the same on every machine).
     def small(pixels, side=10):
         shrunk = np.asarray(Image.fromarray(pixels).resize((side, side), Image.Resampling.LANCZOS))
         field = np.zeros((28, 28), np.uint8)
@@ -399,7 +400,7 @@ def test_small_round_zeros_in_a_number_are_digits_not_specks():
     whole = sum(len(reader.read_digits(user_images.number_image(
         [nth(5, k), nth(1, k), *(small(nth(0, 3 * k + j)) for j in range(3)), nth(6, k)],
         np.random.default_rng(k)))) == 6 for k in range(10))
-    assert whole >= 7
+    assert whole >= 9
 
 
 def test_the_lines_of_squared_paper_are_not_read(default_model):
@@ -456,3 +457,31 @@ def test_the_table_beyond_the_page_is_not_a_digit(default_model):
     ImageDraw.Draw(photo).polygon([(0, 0), (1200, 0), (1200, 40), (0, 70)], fill=40)  # the table
     ImageDraw.Draw(photo).ellipse((1050, 780, 1350, 1000), fill=60)  # a corner in shadow
     assert len(runner.read_image(default_model, photo.filter(ImageFilter.GaussianBlur(2)))) == 5
+
+
+def test_lines_of_small_digits_on_a_page_whose_surround_shows_are_read(default_model):
+    # A phone photo of a page of figures written small (a twentieth of the page's height), with
+    # the dark table showing along two of the photo's edges: the table's edges were the tallest
+    # "digits", joined every digit they overlapped, and the page read as one digit.
+    rows = [(6, 4, 1, 9, 3, 7), (5, 2, 3, 0, 6), (1, 2, 3, 0, 7, 4), (0, 7, 5, 5)]
+    coverage = np.zeros((800, 560), np.float32)
+    for line, row in enumerate(rows):
+        for place, digit in enumerate(row):
+            ink = user_images.enlarge(user_images.nth_test_digit(digit, place), 2)[6:50, 4:52]
+            window = coverage[140 + 110 * line:, 90 + 52 * place:][:ink.shape[0], :ink.shape[1]]
+            window[...] = np.maximum(window, ink)
+    photo = user_images.on_paper(coverage, (30, 30, 40), (215, 212, 205), np.random.default_rng(1)).convert("L")
+    ImageDraw.Draw(photo).rectangle((0, 0, 560, 14), fill=35)   # the table beyond the page's top
+    ImageDraw.Draw(photo).rectangle((0, 0, 10, 800), fill=35)   # and beyond its left edge
+    text = runner.text_of(runner.read_image(default_model, photo.filter(ImageFilter.GaussianBlur(1))))
+    assert text == "641937\n52306\n123074\n0755"
+
+
+def test_pencil_in_a_dim_photo_is_ink(default_model):
+    # Pencil only 30 gray levels darker than paper that the light leaves at 95: as plain, beside
+    # that paper, as black ink on white, but it was taken for a blank image (under 40 levels).
+    rng = np.random.default_rng(4)
+    read = [runner.text_of(runner.read_image(default_model, user_images.on_paper(
+        np.pad(user_images.enlarge(user_images.nth_test_digit(digit, 3), 8), 60), (65, 65, 65), (95, 95, 95),
+        rng, grain=2).convert("L"))) for digit in range(10)]
+    assert read == [str(digit) for digit in range(10)]

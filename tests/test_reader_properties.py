@@ -66,7 +66,8 @@ def in_mode(picture, mode, rng):
 
 
 def check_result(found, size):
-    """The documented result: digits left to right, each 28x28 float32 in [0, 1], boxes inside."""
+    """The documented result: lines top to bottom, digits left to right in each, each digit 28x28
+    float32 in [0, 1], boxes inside."""
     assert isinstance(found, list) and found
     width, height = size
     for digit in found:
@@ -76,7 +77,11 @@ def check_result(found, size):
         box = digit.box
         assert 0 <= box.x and 0 <= box.y and box.width >= 1 and box.height >= 1
         assert box.x + box.width <= width and box.y + box.height <= height
-    assert [digit.box.x for digit in found] == sorted(digit.box.x for digit in found)
+    # Lines of writing top to bottom, each left to right.
+    assert [digit.line for digit in found] == sorted(digit.line for digit in found)
+    for line in {digit.line for digit in found}:
+        lefts = [digit.box.x for digit in found if digit.line == line]
+        assert lefts == sorted(lefts)
 
 
 # Mostly small, sometimes anything up to 3000: a 3000x3000 image takes seconds to make and read.
