@@ -1,12 +1,17 @@
 """Read a folder of real photos and scans of handwritten digits with one or more models and print
 how many are read right, per kind of image and per source.
 
-The images' sources and truths are in tests/real_set_sources.csv; tests/real_set.py describes it. Real photos are measured here, never trained
-on or used to choose anything (see the README's "Reading real photos").
+The images' sources and truths are in tests/real_set_sources.csv; tests/real_set.py describes it.
+Real photos are measured here, never trained on or used to choose anything (see the README's
+"Reading real photos"). With --tutorial, each model also reads the images as most OpenCV
+tutorials find digits (benchmarks/tutorial_reader.py; needs opencv-python-headless), to
+compare the two readers with the same model.
 
     python benchmarks/real_photos.py FOLDER [--models models/mnist_cnn_improved.onnx outputs/mnist_cnn_model.onnx]
+    python benchmarks/real_photos.py FOLDER --tutorial
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -17,7 +22,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 import real_set  # noqa: E402  (after the path is set)
-from digits import runner  # noqa: E402
+from digits import reader, runner  # noqa: E402
 from digits.constants import ONNX_MODEL_FILE, SHIPPED_MODEL  # noqa: E402
 
 
@@ -30,7 +35,15 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", type=Path,
                         default=[SHIPPED_MODEL.relative_to(REPO), Path("outputs") / ONNX_MODEL_FILE],
                         help="the .onnx, .h5 or .keras models to compare")
+    parser.add_argument("--tutorial", action="store_true",
+                        help="also read every image with the OpenCV tutorials' reader, with each model")
+    parser.add_argument("--json", type=Path, help="also write the table to this file (the model card "
+                        "shows docs/model_card/real_photos.json)")
     args = parser.parse_args(argv)
+    readers = {"": reader.read_digits}
+    if args.tutorial:
+        import tutorial_reader
+        readers[" (tutorial reader)"] = tutorial_reader.read_digits
     rows = real_set.read_labels(args.labels)
     missing = real_set.missing_images(rows, args.folder)
     if missing:
@@ -38,9 +51,12 @@ def main(argv=None):
                      f"for example {missing[0]}")
     tables, misread = {}, {}
     for path in args.models:
-        results = real_set.score(rows, runner.load_model(path), args.folder)
-        tables[str(path)] = real_set.summary(results)
-        misread[str(path)] = [(source, truth, text) for _, source, truth, text in results if truth != text]
+        model = runner.load_model(path)
+        for suffix, find in readers.items():
+            results = real_set.score(rows, model, args.folder, find)
+            tables[f"{path}{suffix}"] = real_set.summary(results)
+            misread[f"{path}{suffix}"] = [(source, truth, text) for _, source, truth, text in results
+                                          if truth != text]
     print("| group (images) | " + " | ".join(f"{name}: exact, per digit" for name in tables) + " |")
     print("|---|" + "---|" * len(tables))
     for group, (count, _, _) in next(iter(tables.values())).items():
@@ -50,6 +66,12 @@ def main(argv=None):
         print(f"\n{name}: {len(wrong)} misread")
         for source, truth, text in wrong:
             print(f"  {source}: {truth!r} read {text!r}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "images": len(rows), "sources": len({row["repository"] for row in rows}),
+            "columns": {name: {group: {"images": count, "exact": exact, "per_digit": per_digit}
+                               for group, (count, exact, per_digit) in table.items()}
+                        for name, table in tables.items()}}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

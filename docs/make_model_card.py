@@ -36,6 +36,7 @@ CARD = HERE / "MODEL_CARD.md"
 DIAGRAM = HERE / "reliability_diagram.png"
 RECORDED = HERE / "model_card"
 CROSS_VALIDATION = RECORDED / "cross_validation.json"
+REAL_PHOTOS = RECORDED / "real_photos.json"   # benchmarks/real_photos.py --json: the images are not here
 SEED_RUNS = RECORDED / "runs"
 LETTER_SIZES = (48, 96)
 SHAPES = 1000
@@ -125,7 +126,7 @@ def failure_rows(model):
             for file_name, expected, what in FAILURES]
 
 
-def card_text(shipped, original, measured, cross_validation):
+def card_text(shipped, original, measured, cross_validation, real_photos):
     """The card, as Markdown."""
     names = list(measured)
     parts = [f"""# Model card: the digit models of this project
@@ -207,6 +208,19 @@ never trained or chosen on):
 
 """ + table(("set", *names), [(name, *(f"{measured[model]['reading'][name]:.3f}" for model in names))
                              for name in sets]))
+    if real_photos:
+        columns = real_photos["columns"]
+        groups = [group for group in next(iter(columns.values())) if not group.startswith("source:")]
+        parts.append(f"""Real photos, scans and drawings of handwritten digits by people ({real_photos['images']}
+images from {real_photos['sources']} public repositories, listed in `tests/real_set_sources.csv`;
+measured only, never trained or chosen on; recorded by `python benchmarks/real_photos.py FOLDER
+--tutorial --json {REAL_PHOTOS.relative_to(REPO)}`, since the images are not in this repository).
+Exactly right, then per digit (1 - edit distance / length); "tutorial reader": the same model
+reading what the common OpenCV tutorial finds (adaptive threshold, contours):
+
+""" + table(("images", *columns), [(f"{group} ({columns[next(iter(columns))][group]['images']})",
+                                    *(f"{column[group]['exact']:.3f}, {column[group]['per_digit']:.3f}"
+                                      for column in columns.values())) for group in groups]))
     parts.append(f"""## Unsure readings and not a digit
 
 A reading below {runner.UNSURE_BELOW} is marked unsure; `--not-a-digit` adds a check that says
@@ -242,7 +256,8 @@ def main(argv=None):
     reports.save_figure(reports.reliability_figure(
         {f"{name} ({metrics['recipe']} recipe)": measured[name]["calibration"]
          for name, metrics in (("shipped", shipped_metrics), ("original", original_metrics))}), DIAGRAM)
-    text = card_text(shipped_metrics, original_metrics, measured, cross_validation)
+    real_photos = json.loads(REAL_PHOTOS.read_text()) if REAL_PHOTOS.is_file() else None
+    text = card_text(shipped_metrics, original_metrics, measured, cross_validation, real_photos)
     text += "\n\n## Known failures\n\n" + table(("example", "what goes wrong", "should read", "the shipped model reads"),
                                                 failure_rows(models["shipped"]))
     text += f"""

@@ -51,17 +51,19 @@ def missing_images(rows, folder):
     return [row["image"] for row in rows if not (folder / row["image"]).is_file()]
 
 
-def read_one(model, path):
-    """The text read from one image, lines joined by newlines; '' where no digit is found."""
+def read_one(model, path, find=reader.read_digits):
+    """The text read from one image, lines joined by newlines; '' where no digit is found. find
+    turns the image's path into the digits found (reader.FoundDigit): the project's reader, or
+    another one to compare it with."""
     try:
-        return runner.text_of(runner.read_image(model, path))
+        return runner.text_of(runner.read_found(model, find(path)))
     except reader.ReaderError:
         return ""
 
 
-def score(rows, model, folder):
+def score(rows, model, folder, find=reader.read_digits):
     """Per row: (kind, source, truth, text read)."""
-    return [(row["kind"], row["repository"], row["truth"], read_one(model, folder / row["image"]))
+    return [(row["kind"], row["repository"], row["truth"], read_one(model, folder / row["image"], find))
             for row in rows]
 
 
