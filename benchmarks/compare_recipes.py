@@ -57,6 +57,10 @@ VARIANTS = {
     "softer-fainter": ("softened by a Gaussian of up to 1 pixel and faded by up to half",
                        replace(IMPROVED, distortion=replace(IMPROVED.distortion,
                                                             **STROKE_LEVERS["softer-fainter"]))),
+    "styles": ("half the 1s with a flag, a foot or both, and half the 7s with a bar across",
+               replace(IMPROVED, distortion=replace(IMPROVED.distortion, styles=0.5))),
+    "fewer-styles": ("a fifth of the 1s with a flag, a foot or both, and of the 7s with a bar",
+                     replace(IMPROVED, distortion=replace(IMPROVED.distortion, styles=0.2))),
     "all-stroke-levers": ("all three stroke levers above together",
                           replace(IMPROVED, distortion=replace(
                               IMPROVED.distortion, **{key: value for lever in STROKE_LEVERS.values()

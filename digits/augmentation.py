@@ -1,6 +1,6 @@
 """Random distortions of training digits (turns, zooms, shifts, slants, elastic; thicker or
-thinner, softer and fainter strokes), drawn afresh for every batch inside a tf.data pipeline that
-runs beside the training steps.
+thinner, softer and fainter strokes; 1s and 7s in other writers' styles), drawn afresh for every
+batch inside a tf.data pipeline that runs beside the training steps.
 
     batches = distorted_batches(images, labels, 128, 90, RECIPES["improved"].distortion, seed=4201)
 """
@@ -56,9 +56,69 @@ def restroked(images, amounts):
     return images + tf.nn.relu(amounts) * (thicker - images) + tf.nn.relu(-amounts) * (thinner - images)
 
 
-def distort(images, seed, distortion):
+def pen_line(start, end, width):
+    """The ink of a straight pen stroke of the given width (pixels) from start to end, (N, 2) as
+    (x, y) each, in every image of the field: (N, H, W, 1), anti-aliased over a pixel."""
+    (height, field_width) = IMAGE_SIZE
+    rows, columns = tf.meshgrid(tf.range(height, dtype=tf.float32), tf.range(field_width, dtype=tf.float32),
+                                indexing="ij")
+    start_x, start_y = start[:, 0, None, None], start[:, 1, None, None]
+    along_x, along_y = end[:, 0, None, None] - start_x, end[:, 1, None, None] - start_y
+    # The nearest point of the segment to each pixel, then the distance to it.
+    t = tf.clip_by_value(((columns - start_x) * along_x + (rows - start_y) * along_y)
+                         / tf.maximum(along_x ** 2 + along_y ** 2, 1e-6), 0, 1)
+    distance = tf.sqrt((columns - start_x - t * along_x) ** 2 + (rows - start_y - t * along_y) ** 2)
+    return tf.clip_by_value(width[:, None, None] / 2 + 0.5 - distance, 0, 1)[..., None]
+
+
+def ink_at(images, row):
+    """The mean column of each image's ink in a row ((N,) row numbers): where a stroke crosses it."""
+    line = tf.gather(images[..., 0], tf.cast(row, tf.int32), axis=1, batch_dims=1)
+    columns = tf.range(IMAGE_SIZE[1], dtype=tf.float32)
+    return tf.reduce_sum(line * columns, axis=1) / tf.maximum(tf.reduce_sum(line, axis=1), 1e-6)
+
+
+def in_styles(images, digits, share, seeds):
+    """Write a share of the 1s with a flag at the top, a foot at the bottom or both, and of the
+    7s with a bar across their stem, as many writers (and most type) make them and few of
+    MNIST's writers did: a pen line of MNIST's stroke width, placed by each digit's own ink."""
+    count = tf.shape(images)[0]
+
+    def uniform(draw, low=0.0, high=1.0):
+        return tf.random.stateless_uniform([count], seeds[draw], low, high)
+
+    inked = tf.reduce_max(images[..., 0], axis=2) > 0.5            # (N, H): rows holding ink
+    top = tf.cast(tf.argmax(tf.cast(inked, tf.int32), axis=1), tf.float32)
+    bottom = float(IMAGE_SIZE[0] - 1) - tf.cast(tf.argmax(tf.cast(inked[:, ::-1], tf.int32), axis=1), tf.float32)
+    tall = tf.maximum(bottom - top, 1.0)
+    width = uniform(0, 2.2, 3.2)
+    top_x, bottom_x = ink_at(images, top + 1), ink_at(images, bottom - 1)
+    chosen = uniform(1)
+    one, seven = tf.cast(tf.equal(digits, 1), tf.float32), tf.cast(tf.equal(digits, 7), tf.float32)
+    flag = one * tf.cast(chosen < share * 2 / 3, tf.float32)      # a flag, or a flag and a foot
+    foot = one * tf.cast((chosen > share / 3) & (chosen < share), tf.float32)
+    bar = seven * tf.cast(chosen < share, tf.float32)
+    # The flag leaves the top down and to the left, 40 degrees off the vertical: steeper than
+    # the bar of a 7.
+    reach = uniform(2, 0.15, 0.35) * tall
+    flag_end = tf.stack([top_x - 0.64 * reach, top + 1 + 0.77 * reach], 1)
+    flag_ink = pen_line(tf.stack([top_x, top + 1], 1), flag_end, width)
+    half_foot = uniform(3, 0.15, 0.3) * tall
+    foot_ink = pen_line(tf.stack([bottom_x - half_foot, bottom - 1], 1),
+                        tf.stack([bottom_x + half_foot, bottom - 1], 1), width)
+    middle = top + uniform(4, 0.45, 0.6) * tall
+    stem_x = ink_at(images, middle)
+    half_bar = uniform(5, 0.15, 0.25) * tall
+    bar_ink = pen_line(tf.stack([stem_x - half_bar, middle], 1), tf.stack([stem_x + half_bar, middle], 1), width)
+    added = tf.maximum(tf.maximum(flag[:, None, None, None] * flag_ink, foot[:, None, None, None] * foot_ink),
+                       bar[:, None, None, None] * bar_ink)
+    return tf.maximum(images, added)
+
+
+def distort(images, seed, distortion, labels=None):
     """Turn, zoom, shift, slant and elastically distort a batch of digits at random (seeded);
-    thicken or thin, soften and fade their strokes where the distortion asks for it."""
+    thicken or thin, soften and fade their strokes, and write some 1s and 7s in other writers'
+    styles (labels: one-hot, needed for that), where the distortion asks for it."""
     count, (height, width) = tf.shape(images)[0], IMAGE_SIZE
     seeds = tf.random.experimental.stateless_split(seed, 4)
     # The stroke levers draw from seeds of their own, so that the geometry's draws stay as they were.
@@ -68,6 +128,9 @@ def distort(images, seed, distortion):
     def uniform(shape, bound, draw, seeds=seeds):
         return tf.random.stateless_uniform(shape, seeds[draw], -bound, bound)
 
+    if distortion.styles:
+        style_seeds = tf.random.experimental.stateless_split(tf.random.experimental.stateless_fold_in(seed, 2), 6)
+        images = in_styles(images, tf.argmax(labels, axis=1), distortion.styles, style_seeds)
     if distortion.stroke:
         images = restroked(images, uniform([count, 1, 1, 1], distortion.stroke, 0, stroke_seeds))
     angle = uniform([count, 1, 1], distortion.rotation_degrees * math.pi / 180, 0)
@@ -101,6 +164,6 @@ def distorted_batches(images, labels, batch_size, epochs, distortion, seed):
                .batch(batch_size).repeat(epochs).enumerate())
 
     def distort_batch(index, batch):
-        return distort(batch[0], tf.stack([tf.constant(seed, tf.int64), index]), distortion), batch[1]
+        return distort(batch[0], tf.stack([tf.constant(seed, tf.int64), index]), distortion, batch[1]), batch[1]
 
     return batches.map(distort_batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

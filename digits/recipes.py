@@ -25,6 +25,8 @@ class Distortion:
     stroke: float = 0         # thickened or thinned by up to this share of a 3x3 dilation/erosion
     blur_sigma: float = 0     # softened by up to a Gaussian of this sigma, pixels
     faint: float = 0          # the ink's darkness scaled down by up to this share
+    # How many writers (and most type) make them, which few of MNIST's writers did:
+    styles: float = 0         # this share of 1s get a flag, a foot or both, and of 7s a bar
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,25 @@ def test_the_stroke_levers_thicken_thin_soften_and_fade_a_stroke():
     assert abs(top - bottom) > 0.5  # the bar's top and bottom no longer in one column
 
 
+def test_writing_styles_add_a_flag_or_foot_to_ones_and_a_bar_to_sevens_only():
+    stem = np.zeros((28, 28), np.float32)
+    stem[5:23, 13:16] = 1                       # a 1's upright stroke
+    images = tf.constant(np.stack([stem, stem, stem])[..., None])
+    labels = tf.constant(np.eye(10, dtype=np.float32)[[1, 7, 3]])
+    still = dict(rotation_degrees=0, shift_pixels=0, zoom=0, elastic_alpha=0, elastic_sigma=1)
+    styled = augmentation.distort(images, tf.constant([5, 6], tf.int64), Distortion(**still, styles=1.0),
+                                  labels).numpy()[..., 0]
+    one, seven, three = styled
+    added = (one > 0.5) & (stem < 0.5)
+    assert added.any() and np.array_equal(one >= stem, np.ones_like(stem, bool))  # ink only added
+    rows, columns = np.nonzero(added)
+    # A flag (left of the stem, near its top) or a foot (either side, on its last rows).
+    assert np.all((columns < 13) & (rows < 14) | (rows >= 20)), (rows, columns)
+    bar = (seven > 0.5) & (stem < 0.5)
+    assert bar.any() and np.all(np.isin(np.nonzero(bar)[0], range(11, 17)))  # across the middle
+    np.testing.assert_array_equal(three, stem)   # other digits as they were
+
+
 def test_validation_split_is_stratified_and_fixed_by_the_seed():
     labels = np.repeat(np.eye(10), 400, axis=0)
     images = np.arange(len(labels))
