@@ -132,3 +132,16 @@ def test_an_uploaded_text_file_shows_the_error(page, tmp_path):
     assert page.is_visible("#error") and not page.is_visible("#photo")
     assert "not an image file" in page.inner_text("#error")
     assert page.inner_text("#text") == "?"
+
+
+def test_a_long_line_of_digits_shrinks_to_fit_rather_than_wrap(page):
+    # Wrapped, one line of writing read from a page of figures looked like two.
+    fits, lines, size = page.evaluate("""() => {
+        text.textContent = "12345678901234567890\\n42";
+        fitText();
+        const result = document.getElementById("result");
+        const size = parseFloat(getComputedStyle(text).fontSize);
+        return [result.scrollWidth <= result.clientWidth, result.getBoundingClientRect().height / size, size];
+    }""")
+    # Two lines of writing shown as two lines (the type's line height is its size), in smaller type.
+    assert fits and 1.5 < lines < 2.5 and size < 80, (fits, lines, size)

@@ -6,6 +6,8 @@ const PHOTO_WIDTH = 440;  // px: an uploaded image is shown at most this wide, w
 const SURE_COLOUR = "rgb(220, 30, 30)";  // as --annotate draws them
 const UNSURE_COLOUR = "rgb(230, 140, 0)";
 const NOT_A_DIGIT_COLOUR = "rgb(110, 110, 110)";
+const MAX_TEXT_REM = 5;    // the digits read, in large type (style.css's .digits) ...
+const MIN_TEXT_REM = 1.5;  // ... down to this for a long line
 const canvas = document.getElementById("canvas");
 const context = canvas.getContext("2d");
 const result = document.getElementById("result");
@@ -104,9 +106,23 @@ function digitCard(digit, position, input) {
   return card;
 }
 
+function fitText() {
+  // A long line of writing shrinks until it fits its column: wrapped, one line of digits would
+  // look like two.
+  let size = MAX_TEXT_REM;
+  text.style.fontSize = `${size}rem`;
+  while (result.scrollWidth > result.clientWidth && size > MIN_TEXT_REM) {
+    size -= 0.25;
+    text.style.fontSize = `${size}rem`;
+  }
+}
+
+window.addEventListener("resize", fitText);
+
 function showReading(reading) {
   errorBox.hidden = true;
   text.textContent = reading.text;
+  fitText();
   note.textContent = reading.not_a_digit
     ? "This does not look like a digit: draw one of 0 to 9."
     : reading.digits.some((digit) => digit.not_a_digit)
