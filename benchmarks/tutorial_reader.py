@@ -7,7 +7,7 @@ Large images are first shrunk to WIDTH pixels across, as those tutorials do with
 imutils.resize. Boxes are put in lines with the project's own line finder, so that only the
 finding of ink and digits differs between the two readers.
 
-    python benchmarks/real_photos.py FOLDER --reader tutorial
+    python benchmarks/real_photos.py FOLDER --tutorial
 
 opencv-python-headless is needed for this file only (pip install opencv-python-headless).
 """
