@@ -394,7 +394,8 @@ def without_printed_lines(ink):
     """The ink with the printed lines of the paper taken out: ruled lines across it, then lines
     down it (a margin, the columns of squared paper), the same way turned a quarter."""
     labels = pieces_of_ink(ink.strength)
-    height, _ = writing_height(labels, ink.core, ndimage.find_objects(labels))
+    regions = ndimage.find_objects(labels)
+    height, _ = writing_height(*piece_measures(labels, ink.core, regions), regions)
     across = without_ruled_lines(ink, height)
     down = without_ruled_lines(Ink(across.strength.T, across.core.T), height)
     return Ink(down.strength.T, down.core.T)
@@ -492,16 +493,16 @@ class Piece:
         self.left, self.right = min(self.left, other.left), max(self.right, other.right)
 
 
-def group_pieces(labels, core, regions, height, min_side=MIN_DIGIT_SIDE):
-    """Group the labelled pieces of ink (their regions, as ndimage.find_objects gives them) into
-    digits, for writing this tall (see writing_height), dropping specks, dashes and digits whose
-    longer side is under min_side pixels; in lines of writing, top to bottom, each left to right."""
-    core_area = ndimage.sum_labels(core, labels, index=np.arange(1, len(regions) + 1))
-    core_area[blobs(labels, regions, core)] = 0
+def group_pieces(labels, regions, measures, height, min_side=MIN_DIGIT_SIDE):
+    """Group the labelled pieces of ink (their regions, as ndimage.find_objects gives them, and
+    their measures, as piece_measures does) into digits, for writing this tall (see
+    writing_height), dropping specks, dashes and digits whose longer side is under min_side
+    pixels; in lines of writing, top to bottom, each left to right."""
+    core_area, cut = measures
+    core_area = core_area.copy()
     # Specks are small beside the writing, not beside the table or a shadow that the image's edge
     # cuts (see within_the_frame): measured against what stands clear of the edge, if anything does.
-    clear = ~np.array([is_cut(rows.start, rows.stop, columns.start, columns.stop, labels.shape)
-                       for rows, columns in regions], dtype=bool)
+    clear = ~cut
     # What the edge cuts and is far longer than the writing is tall (the page's edge, the table,
     # a shadow) is not writing; left in, it would join every digit it overlaps into one.
     if height and clear.any():
@@ -692,8 +693,9 @@ def look_at(image, size, scale):
     ink = without_printed_lines(find_ink(levels))
     labels = pieces_of_ink(ink.strength)
     regions = ndimage.find_objects(labels)
-    height, writing = writing_height(labels, ink.core, regions)
-    pieces = group_pieces(labels, ink.core, regions, height, MIN_DIGIT_SIDE * scale)
+    measures = piece_measures(labels, ink.core, regions)
+    height, writing = writing_height(*measures, regions)
+    pieces = group_pieces(labels, regions, measures, height, MIN_DIGIT_SIDE * scale)
     return Look(ink, labels, regions, height, writing, pieces, size[0] / levels.shape[1],
                 size[1] / levels.shape[0])
 
@@ -708,7 +710,7 @@ def read_digits(source, max_pixels=None):
         image, size = open_image(source, max_pixels)
     scale = working_scale(size)
     look, offset = look_at(image, size, scale), Box(0, 0, *size)
-    finer = finer_look(look, size, scale)
+    finer = finer_look(look, scale)
     if finer is not None:
         # Writing small at the working size (a note on a desk, a page of figures) loses its
         # shape: look again at the part of the image it is in, decoded at the resolution needed.
@@ -743,27 +745,33 @@ def read_digits(source, max_pixels=None):
     return found
 
 
-def writing_height(labels, core, regions):
-    """How tall the writing is, from the labelled pieces of ink alone, before any grouping: the
-    height that half of the sure ink (core) lies in pieces at least as tall as; and which pieces
-    are writing of about that height (a boolean per label). What the image's edge cuts (when
-    something stands clear of it) and solid shapes are left out: they are not writing. A height
-    of 0 when nothing is left."""
+def piece_measures(labels, core, regions):
+    """Per labelled piece (regions as ndimage.find_objects gives them): how many of its pixels
+    are surely ink (core), 0 for solid shapes, which are not writing (see blobs); and whether the
+    image's edge cuts it."""
     core_area = ndimage.sum_labels(core, labels, np.arange(1, len(regions) + 1))
     core_area[blobs(labels, regions, core)] = 0
-    heights = np.array([rows.stop - rows.start for rows, _ in regions], dtype=int)
     cut = np.array([is_cut(rows.start, rows.stop, columns.start, columns.stop, labels.shape)
                     for rows, columns in regions], dtype=bool)
-    if (core_area[~cut] > 0).any():
-        core_area[cut] = 0
-    if not (core_area > 0).any():
+    return core_area, cut
+
+
+def writing_height(core_area, cut, regions):
+    """How tall the writing is, from the pieces of ink alone (their sure ink and cut, as
+    piece_measures gives them), before any grouping: the height that half of the sure ink lies in
+    pieces at least as tall as; and which pieces are writing of about that height (a boolean per
+    piece). What the image's edge cuts (when something stands clear of it) is left out, and so
+    are solid shapes: they are not writing. A height of 0 when nothing is left."""
+    heights = np.array([rows.stop - rows.start for rows, _ in regions], dtype=int)
+    ink = np.where(cut, 0, core_area) if (core_area[~cut] > 0).any() else core_area
+    if not (ink > 0).any():
         return 0, np.zeros(len(regions), dtype=bool)
     order = np.argsort(heights)[::-1]
-    height = int(heights[order][np.searchsorted(np.cumsum(core_area[order]), core_area.sum() / 2)])
-    return height, (core_area > 0) & (heights >= MIN_HEIGHT_FRACTION * height)
+    height = int(heights[order][np.searchsorted(np.cumsum(ink[order]), ink.sum() / 2)])
+    return height, (ink > 0) & (heights >= MIN_HEIGHT_FRACTION * height)
 
 
-def finer_look(look, size, scale):
+def finer_look(look, scale):
     """Where and how finely to look again when the writing is small at the working size: a Box in
     full-size pixels around the pieces of writing, with a margin, and the scale at which the
     writing is FINE_HEIGHT working pixels tall (at most full size, and at most MAX_FINE_PIXELS);
