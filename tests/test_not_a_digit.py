@@ -36,10 +36,9 @@ def test_held_out_letters_and_shapes_are_refused(checked_models):
 
 
 def test_few_test_split_digits_are_refused(checked_models):
-    # Issue 19 asks for at most 1%; the check refuses 1.3% of the test split (13 of 1,000, mostly
-    # round 0s and slanted 1s, all read right by the models): guarded here, not reached.
+    # Issue 19 asks for at most 1% (the threshold is chosen on held-out training digits).
     digits, _ = whole_test_split()
-    assert np.mean(checked_models["shipped"].gate.not_digits(digits)) <= 0.015
+    assert np.mean(checked_models["shipped"].gate.not_digits(digits)) <= 0.01
 
 
 def enlarged(digit):
