@@ -50,10 +50,8 @@ def reader_forms(digit_images):
     forms = {}
     # Spawned: this process holds TensorFlow, which a fork would copy mid-thread.
     with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
-        for name, make in user_images.SINGLE_DIGIT_SETS.items():
-            rng = np.random.default_rng(RENDERING_SEED)
-            image_format = "JPEG" if "JPEG" in name else "PNG"
-            files = [user_images.encoded(make(image, rng), image_format) for image in pixels]
+        for name in user_images.SINGLE_DIGIT_SETS:
+            files = user_images.set_files(name, pixels, RENDERING_SEED)
             found = [form for found in pool.imap(forms_found, files, chunksize=8) for form in found]
             forms[name] = np.stack(found).astype(np.float32)
     return forms

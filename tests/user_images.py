@@ -317,6 +317,15 @@ def texts_read(model, files, pool):
     return [text_read(model, found) for found in pool.imap(found_in, files, chunksize=8)]
 
 
+def set_files(name, pixels, seed):
+    """The image files (bytes, made lazily) of the single-digit reading set of this name, from
+    28x28 uint8 digits, each drawn from a random stream started at seed; JPEG for the sets named
+    so, PNG for the others."""
+    make, rng = SINGLE_DIGIT_SETS[name], np.random.default_rng(seed)
+    image_format = "JPEG" if "JPEG" in name else "PNG"
+    return (encoded(make(digit, rng), image_format) for digit in pixels)
+
+
 def reading_accuracies(model, digits=None):
     """Each set's share of images the model reads exactly right, and the typed digits it misread
     (a Counter of (digit, text read)). The sets are made from digits, (pixels, digit) pairs of
@@ -327,10 +336,8 @@ def reading_accuracies(model, digits=None):
     digits = committed_test_digits(PER_DIGIT) if digits is None else digits
     results = {}
     with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
-        for name, make in SINGLE_DIGIT_SETS.items():
-            rng = np.random.default_rng(0)
-            image_format = "JPEG" if "JPEG" in name else "PNG"
-            texts = texts_read(model, (encoded(make(pixels, rng), image_format) for pixels, _ in digits), pool)
+        for name in SINGLE_DIGIT_SETS:
+            texts = texts_read(model, set_files(name, (pixels for pixels, _ in digits), 0), pool)
             results[name] = np.mean([text == str(digit) for text, (_, digit) in zip(texts, digits)])
         typed = [(digit, font, size) for font in FONTS for size in TYPED_SIZES for digit in range(10)]
         typed_texts = texts_read(model, (encoded(typed_digit(*key), "PNG") for key in typed), pool)
