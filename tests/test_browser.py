@@ -124,6 +124,20 @@ def test_an_uploaded_photo_is_read(page, tmp_path):
     assert 20 < left < right < 280 and top < bottom < 290  # a box around the 7, not the frame
 
 
+def test_an_uploaded_photo_keeps_its_shape(page, tmp_path):
+    # A phone photo is wider than tall: shown as the drawing pad's square, it was squashed.
+    photo = tmp_path / "wide.png"
+    pixels = np.asarray(Image.open(sorted((DATASET / "test" / "7").glob("*.png"))[1]))
+    canvas = Image.new("L", (600, 200), 255)
+    canvas.paste(Image.fromarray(255 - pixels).resize((150, 150)), (225, 25))
+    canvas.save(photo)
+    page.set_input_files("#file", str(photo))
+    assert wait_for_answer(page) == "7"
+    shown = page.evaluate("() => { const box = document.getElementById('photo').getBoundingClientRect();"
+                          " return [box.width, box.height]; }")
+    assert abs(shown[0] / shown[1] - 3) < 0.05, shown
+
+
 def test_an_uploaded_text_file_shows_the_error(page, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("this is not an image")
