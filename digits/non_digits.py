@@ -2,7 +2,7 @@
 pen-drawn shapes and scribbles, pieces of digits, blots. The not-a-digit check learns from one
 share of them and is measured on another: other fonts, other generator seeds.
 
-No TensorFlow here: numpy, Pillow and SciPy only.
+No TensorFlow here: numpy, Pillow, SciPy and scikit-image only.
 
     letters = letter_forms(MEASURING_FONTS, sizes=(48, 96))       # (N, 28, 28) floats in [0, 1]
     shapes = shape_forms(1000, np.random.default_rng(MEASURING_SEED))
@@ -15,6 +15,7 @@ import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
+from skimage.morphology import skeletonize
 
 from digits import reader
 
@@ -34,6 +35,11 @@ CANVAS = 160     # pixels a shape or letter is drawn on before it is put in the 
 LETTER_SIZES = (32, 64, 96)  # font sizes of the training letters, in pixels on the canvas
 MIN_RESTYLED_INK = 10        # pixels of sure ink a thinned digit must keep, else it stays as it was
 MAX_SHEAR = 0.3              # slant of a restyled digit or letter, across per pixel down
+PEN_SCALE = 4                # a traced image is enlarged this many times before it is thinned to lines
+PEN_WIDTHS = (0.5, 3.5)      # the tracing pen's width, in pixels of the 28x28 form
+PEN_EDGES = (0.5, 3.0)       # how far its edge fades, in pixels of the enlarged image: hard to soft
+MAX_NIB = 4.0                # how many times wider than high the pen may be: bold type's thick
+                             # down strokes and thin cross strokes, as a broad nib gives them
 
 
 def to_form(ink):
@@ -187,16 +193,37 @@ def restyled(images, rng):
     return np.stack(forms)
 
 
+def penned(images, rng):
+    """The images (28x28 floats) traced again along their strokes' middle lines with a pen of a
+    random width, round or as much as MAX_NIB times wider than high, its edge hard or soft as a
+    mouse, a felt pen or a font gives it, and put back in the digits' form."""
+    forms = []
+    for image in images:
+        lines = skeletonize(ndimage.zoom(image, PEN_SCALE, order=1) > 0.5)
+        if not lines.any():
+            continue
+        radius = rng.uniform(*PEN_WIDTHS) * PEN_SCALE / 2
+        edge = rng.uniform(*PEN_EDGES)
+        # Distances across count less than distances down: the pen reaches further sideways.
+        nib = np.sqrt(np.exp(rng.uniform(0, np.log(MAX_NIB))))
+        distance = ndimage.distance_transform_edt(~lines, sampling=(nib, 1 / nib))
+        forms.append(to_form(np.clip((radius - distance) / edge + 0.5, 0, 1)))
+    return np.stack(forms)
+
+
 def gate_examples(digit_images, rng, letters=True):
     """What the not-a-digit check learns from: (digits, non-digits), each (N, 28, 28) floats. The
-    digits are the given digits as they are and restyled; the non-digits are shapes from rng,
-    pieces of the digits, blots and (unless letters is false) letters in the training fonts, as
-    typed and restyled."""
-    digits = np.concatenate([digit_images, restyled(digit_images, rng)])
-    some = digit_images[rng.permutation(len(digit_images))[:len(digit_images) * 3 // 8]]
+    digits are the given digits as they are, restyled and penned; the non-digits are shapes from
+    rng, pieces of the digits, blots and (unless letters is false) letters in the training fonts,
+    as typed, restyled and penned. Pen-drawn strokes are on both sides, so that the way a stroke
+    was made says nothing of what it is."""
+    traced = penned(digit_images, rng)
+    digits = np.concatenate([digit_images, restyled(digit_images, rng), traced])
+    written = np.concatenate([digit_images, traced])
+    some = written[rng.permutation(len(written))[:len(digit_images) * 3 // 8]]
     made = [shape_forms(len(digit_images) * 3 // 4, rng), partial_digits(some, rng),
             blots(len(digit_images) // 13, rng)]
     if letters:
         typed = letter_forms(TRAINING_FONTS, sizes=LETTER_SIZES)
-        made += [typed, restyled(typed, rng)]
+        made += [typed, restyled(typed, rng), penned(typed, rng)]
     return digits, np.concatenate(made)
