@@ -5,11 +5,12 @@ from letters, shapes, scribbles, pieces of digits and blots, and the threshold b
 It learns from the 4,000 training digits (as they are, with thicker or thinner strokes, and
 traced again with a round or a broad pen) against non-digits made by digits/non_digits.py from
 matplotlib's DejaVu fonts and the training seed of its shape generator. A tenth of the training
-digits, drawn at random, is held out with the shapes, pieces and blots made from them. Those digits are also drawn, photographed
-and scanned as the README's reading sets do it (tests/user_images.py) and found by the reader:
-the threshold is the highest score that calls at most REFUSAL of the held-out digits not a
-digit in every one of these forms, as written and restyled included. The test split is never
-read. Prints what it chose; writes models/not_a_digit.onnx and .json.
+digits, drawn at random, is held out with the shapes, pieces and blots made from them. Those
+digits are also drawn, photographed and scanned as the README's reading sets do it
+(tests/user_images.py) and found by the reader: the threshold is the highest score that calls
+at most REFUSAL of the held-out digits not a digit in every one of these forms, as written,
+restyled and penned included. The test split is never read. Prints what it chose; writes
+models/not_a_digit.onnx and .json.
 
     python models/build_gate.py      # about four minutes on a 2-core Intel Xeon
 """
