@@ -42,23 +42,15 @@ RENDERING_SEED = 7   # the reading sets' renderings of the held-out digits
 EXPORT_TOLERANCE = 1e-5
 
 
-def forms_found(file_bytes):
-    """The 28x28 forms of the digits the reader finds in an image file's bytes."""
-    return [digit.pixels for digit in user_images.found_in(file_bytes)]
-
-
 def reader_forms(digit_images):
     """The digits (28x28 floats) as the reader gives them back from each of the README's
     single-digit reading sets' renderings: {set: (N, 28, 28) floats}."""
     pixels = [np.round(image * 255).astype(np.uint8) for image in digit_images]
-    forms = {}
     # Spawned: this process holds TensorFlow, which a fork would copy mid-thread.
     with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
-        for name in user_images.SINGLE_DIGIT_SETS:
-            files = user_images.set_files(name, pixels, RENDERING_SEED)
-            found = [form for found in pool.imap(forms_found, files, chunksize=8) for form in found]
-            forms[name] = np.stack(found).astype(np.float32)
-    return forms
+        found = user_images.found_in_sets(pixels, RENDERING_SEED, pool)
+    return {name: np.stack([digit.pixels for in_image in per_image for digit in in_image]).astype(np.float32)
+            for name, per_image in found.items()}
 
 
 def main():

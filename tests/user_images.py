@@ -326,18 +326,35 @@ def set_files(name, pixels, seed):
     return (encoded(make(digit, rng), image_format) for digit in pixels)
 
 
+def found_in_set(name, pixels, seed):
+    """What the reader finds in each image of the single-digit reading set of this name, made
+    as set_files makes them: a list of found digits per image."""
+    return [found_in(file_bytes) for file_bytes in set_files(name, pixels, seed)]
+
+
+def found_in_sets(pixels, seed, pool):
+    """found_in_set for every single-digit reading set, {name: lists}, each set made and read by
+    one process of the pool: a set's images come from one random stream, and making them takes
+    as long as reading them."""
+    # The slowest to make first, so that the processes finish at about the same time.
+    slowest_first = sorted(SINGLE_DIGIT_SETS, key=lambda name: ("page" not in name, "colour" not in name))
+    jobs = {name: pool.apply_async(found_in_set, (name, pixels, seed)) for name in slowest_first}
+    return {name: jobs[name].get() for name in SINGLE_DIGIT_SETS}
+
+
 def reading_accuracies(model, digits=None):
     """Each set's share of images the model reads exactly right, and the typed digits it misread
     (a Counter of (digit, text read)). The sets are made from digits, (pixels, digit) pairs of
     28x28 uint8 MNIST digits: the committed test split's first PER_DIGIT of each, if None.
 
-    The images are made here in the order of a fixed random stream and read by a process per
-    core (spawned: this process may hold TensorFlow, which a fork would copy mid-thread)."""
+    The images are made in the order of fixed random streams and read by a process per core
+    (spawned: this process may hold TensorFlow, which a fork would copy mid-thread)."""
     digits = committed_test_digits(PER_DIGIT) if digits is None else digits
     results = {}
     with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
-        for name in SINGLE_DIGIT_SETS:
-            texts = texts_read(model, set_files(name, (pixels for pixels, _ in digits), 0), pool)
+        found = found_in_sets([pixels for pixels, _ in digits], 0, pool)
+        for name, found_per_image in found.items():
+            texts = [text_read(model, image_found) for image_found in found_per_image]
             results[name] = np.mean([text == str(digit) for text, (_, digit) in zip(texts, digits)])
         typed = [(digit, font, size) for font in FONTS for size in TYPED_SIZES for digit in range(10)]
         typed_texts = texts_read(model, (encoded(typed_digit(*key), "PNG") for key in typed), pool)
