@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib.ft2font import FT2Font
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from skimage.morphology import skeletonize
@@ -23,6 +24,10 @@ FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 # Letters unlike any digit (no O, I, l, S, Z, B, G, b, g, q, T, J, L, y, Y: each can pass for a
 # digit in somebody's hand).
 LETTERS = "ACEFHKMNPRUVWXacehkmnprtuvwx"
+# Greek and Cyrillic letters unlike any digit (no slashed-zero phi, backwards-3 epsilon, 7-like
+# gamma or tau, 10-like yu, 3-like ze, 4-like che, 6-like be): more shapes of writing that is not
+# digits, from the training fonts alone.
+OTHER_LETTERS = "αηκλμπρχψωΔΛΠΣΨΩЖЩШЯДЛИжшщядли"
 # matplotlib ships these; DejaVu's styles teach the check, STIX's and Computer Modern's measure it.
 TRAINING_FONTS = sorted(str(path) for path in FONT_DIR.glob("DejaVu*.ttf"))
 MEASURING_FONTS = [str(FONT_DIR / name) for name in (
@@ -52,12 +57,14 @@ def to_form(ink):
 
 
 def letter_forms(fonts, sizes=(64,), letters=LETTERS):
-    """Every letter in every font at every size, in the digits' form: (N, 28, 28) floats."""
+    """Every letter in every font that has it, at every size, in the digits' form: (N, 28, 28)
+    floats. A font without the letter would draw its box for a missing letter instead."""
     forms = []
     for font_file in fonts:
+        has = FT2Font(font_file).get_char_index
         for size in sizes:
             font = ImageFont.truetype(font_file, size)
-            for letter in letters:
+            for letter in (letter for letter in letters if has(ord(letter))):
                 canvas = Image.new("L", (CANVAS, CANVAS), 0)
                 ImageDraw.Draw(canvas).text((CANVAS // 2, CANVAS // 2), letter, font=font, fill=255, anchor="mm")
                 ink = np.asarray(canvas, np.float32) / 255
@@ -224,6 +231,6 @@ def gate_examples(digit_images, rng, letters=True):
     made = [shape_forms(len(digit_images) * 3 // 4, rng), partial_digits(some, rng),
             blots(len(digit_images) // 13, rng)]
     if letters:
-        typed = letter_forms(TRAINING_FONTS, sizes=LETTER_SIZES)
+        typed = letter_forms(TRAINING_FONTS, sizes=LETTER_SIZES, letters=LETTERS + OTHER_LETTERS)
         made += [typed, restyled(typed, rng), penned(typed, rng)]
     return digits, np.concatenate(made)
