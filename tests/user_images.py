@@ -336,7 +336,7 @@ def found_in_sets(pixels, seed, pool):
     """found_in_set for every single-digit reading set, {name: lists}, each set made and read by
     one process of the pool: a set's images come from one random stream, and making them takes
     as long as reading them."""
-    # The slowest to make first, so that the processes finish at about the same time.
+    # The page and the coloured sets take longest to make: first, so that the processes finish together.
     slowest_first = sorted(SINGLE_DIGIT_SETS, key=lambda name: ("page" not in name, "colour" not in name))
     jobs = {name: pool.apply_async(found_in_set, (name, pixels, seed)) for name in slowest_first}
     return {name: jobs[name].get() for name in SINGLE_DIGIT_SETS}
