@@ -39,6 +39,7 @@ HELD_OUT = 0.1       # share of the training digits kept out of the check's trai
 # learnt from, and other writers' digits are refused more often.
 REFUSAL = 0.0025
 RENDERING_SEED = 7   # the reading sets' renderings of the held-out digits
+AS_MADE = "as written, restyled and penned"  # the held-out digits' forms that non_digits makes
 EXPORT_TOLERANCE = 1e-5
 
 
@@ -63,9 +64,9 @@ def main():
     # Held out before anything is made from them: no digit is learnt in one style and held out in another.
     held_digits, held_others = non_digits.gate_examples(digit_images[order[:cut], ..., 0], rng, letters=False)
     model = training.train_gate(*non_digits.gate_examples(digit_images[order[cut:], ..., 0], rng), SEED)
-    forms = {"as written and restyled": held_digits, **reader_forms(digit_images[order[:cut], ..., 0])}
+    forms = {AS_MADE: held_digits, **reader_forms(digit_images[order[:cut], ..., 0])}
     scores = {name: model.predict(images[..., None], verbose=0)[:, 0] for name, images in forms.items()}
-    digit_scores = scores["as written and restyled"]
+    digit_scores = scores[AS_MADE]
     other_scores = model.predict(held_others[..., None], verbose=0)[:, 0]
     # A drawn digit of one thin stroke looks like a piece of one: the forms differ in how many
     # such digits they hold, and each must lose at most REFUSAL of its digits.
@@ -87,7 +88,7 @@ def main():
         "digit_below": threshold,
         "chosen_by": "python models/build_gate.py",
         "rule": f"the highest score that calls at most {REFUSAL:.2%} of {cut} held-out training digits "
-                "not a digit in every form: as written and restyled, and as the reader finds them in "
+                f"not a digit in every form: {AS_MADE}, and as the reader finds them in "
                 "each of the README's single-digit reading sets' renderings",
         **figures}, indent=2) + "\n")
     print(f"Held out: {cut} digits, {figures['held_out_shapes_pieces_blots']} shapes, pieces of digits "
