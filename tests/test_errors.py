@@ -234,7 +234,7 @@ def test_ctrl_c_during_training_stops_cleanly(tiny_dataset, tmp_path):
             break
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     note, interrupted = stderr.strip().splitlines()
     assert note.startswith(f"note: this run will replace the model in {output_dir}/ (written ")

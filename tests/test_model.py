@@ -1,13 +1,16 @@
 """The networks, the recipes and the loader: layers, parameter count, shapes, ranges, labels,
 class mapping, temperature, distortions."""
 
+import dataclasses
+import signal
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from digits import augmentation, checks, data, networks, training
 from digits.recipes import RECIPES, Distortion, steps_per_call
-from digits.tensorflow_setup import tf
+from digits.tensorflow_setup import keras, tf
 
 
 def test_original_model_is_the_original_network():
@@ -50,6 +53,23 @@ def test_the_temperature_chosen_is_the_one_with_the_lowest_loss():
         return -np.mean(np.log(probabilities[labels.astype(bool)]))
 
     assert all(loss(chosen) <= loss(other) + 1e-6 for other in training.TEMPERATURES[::6])
+
+
+def test_ctrl_c_during_fitting_stops_it_at_the_end_of_the_call_into_tensorflow():
+    # Ctrl-C comes out where the step ends, not where it lands: landing while tf.data made an
+    # epoch's iterator had corrupted the heap. Here it lands as the step begins.
+    class PressCtrlC(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            signal.raise_signal(signal.SIGINT)
+
+    recipe = dataclasses.replace(RECIPES["original"], epochs=2, batch_size=8)
+    images, labels = np.zeros((8, 28, 28, 1), np.float32), np.eye(10)[np.arange(8)]
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        training.fit(training.compile_network(recipe, steps=1), recipe, (images, labels),
+                     (images, labels), seed=0, callbacks=[PressCtrlC()])
+    assert stopped.traceback[-1].name == "on_train_batch_end"
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 def test_steps_per_call_divide_an_epoch():
