@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import digits
-from digits import checks, predict as reading, publishing, recipes, runner
+from digits import checks, publishing, recipes
 from digits.command_line import Parser, refuse_flags_outside_their_mode, whole_number
 from digits.constants import (DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_OUTPUT_DIR, DEFAULT_PORT,
                               EXPORT_FORMATS, FIGURES, HISTORY_FILE, METRICS_FILE, MODEL_FILE,
@@ -187,6 +187,7 @@ def train_and_report(run):
 
 def export(args):
     """--export: convert a saved model, checked on the test split; return the exit status."""
+    from digits import runner
     model_path = runner.choose_model(args.model, args.output_dir / MODEL_FILE)
     output = args.output or model_path.with_name(model_path.stem + EXPORT_FORMATS[args.export][1])
     dataset = checks.check_dataset(args.data_dir, strict=False)
@@ -279,6 +280,9 @@ def main(argv=None):
     refuse_flags_outside_their_mode(parser, args, FLAG_MODES)
     try:
         if args.predict or args.serve:
+            # Imported here: the reader's SciPy takes half a second, which training, --help and
+            # a mistyped flag need not wait.
+            from digits import predict as reading, runner
             choice = runner.choose_reading_model(args.model, args.output_dir, args.not_a_digit)
             if args.predict:
                 return reading.predict_command(args.predict, choice, args.json, args.annotate,

@@ -342,20 +342,33 @@ def found_in_sets(pixels, seed, pool):
     return {name: jobs[name].get() for name in SINGLE_DIGIT_SETS}
 
 
-def reading_accuracies(model, digits=None):
+def first_of_each_digit(digits, per_digit):
+    """The first per_digit (pixels, digit) pairs of each digit, in the order they came."""
+    chosen, seen = [], collections.Counter()
+    for pixels, digit in digits:
+        seen[digit] += 1
+        if seen[digit] <= per_digit:
+            chosen.append((pixels, digit))
+    return chosen
+
+
+def reading_accuracies(model, digits=None, per_digit=None):
     """Each set's share of images the model reads exactly right, and the typed digits it misread
     (a Counter of (digit, text read)). The sets are made from digits, (pixels, digit) pairs of
-    28x28 uint8 MNIST digits: the committed test split's first PER_DIGIT of each, if None.
+    28x28 uint8 MNIST digits: the committed test split's first PER_DIGIT of each, if None. The
+    numbers are made from all of them; the single-digit sets from the first per_digit of each
+    digit, if given (fewer images to make and read), else from all.
 
     The images are made in the order of fixed random streams and read by a process per core
     (spawned: this process may hold TensorFlow, which a fork would copy mid-thread)."""
     digits = committed_test_digits(PER_DIGIT) if digits is None else digits
+    singles = digits if per_digit is None else first_of_each_digit(digits, per_digit)
     results = {}
     with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
-        found = found_in_sets([pixels for pixels, _ in digits], 0, pool)
+        found = found_in_sets([pixels for pixels, _ in singles], 0, pool)
         for name, found_per_image in found.items():
             texts = [text_read(model, image_found) for image_found in found_per_image]
-            results[name] = np.mean([text == str(digit) for text, (_, digit) in zip(texts, digits)])
+            results[name] = np.mean([text == str(digit) for text, (_, digit) in zip(texts, singles)])
         typed = [(digit, font, size) for font in FONTS for size in TYPED_SIZES for digit in range(10)]
         typed_texts = texts_read(model, (encoded(typed_digit(*key), "PNG") for key in typed), pool)
         results[TYPED_SET] = np.mean([text == str(digit) for text, (digit, *_) in zip(typed_texts, typed)])
@@ -386,9 +399,10 @@ def handwriting_accuracy(model):
     return float(np.mean([text == str(digit) for text, (digit, *_) in zip(texts, typed)])), len(typed)
 
 
-def print_table(columns, first_header=None):
-    """Print a Markdown table of reading_accuracies results, a column per {label: results}."""
-    first_header = first_header or (f"set ({PER_DIGIT * 10} test digits each; typed: "
+def print_table(columns, first_header=None, per_digit=PER_DIGIT):
+    """Print a Markdown table of reading_accuracies results, a column per {label: results}; the
+    first column's header says how many images each set had (per_digit of each digit)."""
+    first_header = first_header or (f"set ({per_digit * 10} test digits each; typed: "
                                     f"{len(FONTS) * len(TYPED_SIZES) * 10}; numbers: {NUMBERS})")
     print(f"\n| {first_header} | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
