@@ -73,25 +73,30 @@ class StopAfterCtrlC(keras.callbacks.Callback):
     on_test_batch_end = on_epoch_end = on_train_batch_end
 
 
+def fit_until_ctrl_c(model, *args, callbacks=(), **kwargs):
+    """model.fit(*args, **kwargs), Ctrl-C held and raised as KeyboardInterrupt at the end of the
+    call into TensorFlow it was pressed in (or after the last); return the History."""
+    with ctrl_c_held() as pressed:
+        history = model.fit(*args, callbacks=[*callbacks, StopAfterCtrlC(pressed)], **kwargs)
+    if pressed:
+        raise KeyboardInterrupt
+    return history
+
+
 def fit(model, recipe, train, validation, seed, callbacks=()):
-    """Fit one network, validating each epoch; return its history and the seconds it took.
-    Ctrl-C stops it at the end of the current call into TensorFlow, with KeyboardInterrupt."""
+    """Fit one network, validating each epoch; return its history and the seconds it took."""
     started = time.perf_counter()
     verbose = "auto" if sys.stdout.isatty() else 2
-    with ctrl_c_held() as pressed:
-        callbacks = [*callbacks, StopAfterCtrlC(pressed)]
-        if recipe.distortion is None:
-            history = model.fit(*train, batch_size=recipe.batch_size, epochs=recipe.epochs,
-                                validation_data=validation, shuffle=True, callbacks=callbacks,
-                                verbose=verbose)
-        else:
-            batches = distorted_batches(*train, recipe.batch_size, recipe.epochs, recipe.distortion, seed)
-            history = model.fit(batches, epochs=recipe.epochs,
-                                steps_per_epoch=steps_per_epoch(len(train[0]), recipe.batch_size),
-                                validation_data=validation, shuffle=False, callbacks=callbacks,
-                                verbose=verbose)
-    if pressed:  # after the last call's end
-        raise KeyboardInterrupt
+    if recipe.distortion is None:
+        history = fit_until_ctrl_c(model, *train, batch_size=recipe.batch_size, epochs=recipe.epochs,
+                                   validation_data=validation, shuffle=True, callbacks=callbacks,
+                                   verbose=verbose)
+    else:
+        batches = distorted_batches(*train, recipe.batch_size, recipe.epochs, recipe.distortion, seed)
+        history = fit_until_ctrl_c(model, batches, epochs=recipe.epochs,
+                                   steps_per_epoch=steps_per_epoch(len(train[0]), recipe.batch_size),
+                                   validation_data=validation, shuffle=False, callbacks=callbacks,
+                                   verbose=verbose)
     return history.history, time.perf_counter() - started
 
 
@@ -141,8 +146,9 @@ def train_gate(digits, non_digits, seed):
     # Writing 1s and 7s in other styles needs to know which digit is which: not drawn here.
     batches = distorted_batches(images, is_digit, GATE_BATCH_SIZE, GATE_EPOCHS,
                                 replace(RECIPES["improved"].distortion, styles=0), seed)
-    model.fit(batches, epochs=GATE_EPOCHS, steps_per_epoch=steps_per_epoch(len(images), GATE_BATCH_SIZE),
-              verbose="auto" if sys.stdout.isatty() else 2)
+    fit_until_ctrl_c(model, batches, epochs=GATE_EPOCHS,
+                     steps_per_epoch=steps_per_epoch(len(images), GATE_BATCH_SIZE),
+                     verbose="auto" if sys.stdout.isatty() else 2)
     return model
 
 
