@@ -35,7 +35,8 @@ CHECKED_PER_DIGIT = 20
 @pytest.fixture(scope="module")
 def accuracies(default_model):
     """Each set's share of images read exactly right, printed as a table."""
-    results, misread = user_images.reading_accuracies(default_model, per_digit=CHECKED_PER_DIGIT)
+    results, misread = user_images.reading_accuracies(
+        default_model, singles=user_images.committed_test_digits(CHECKED_PER_DIGIT))
     user_images.print_table({"accuracy": results}, per_digit=CHECKED_PER_DIGIT)
     print("Typed digits misread:", ", ".join(f"{digit} as {text} ({count})"
                                             for (digit, text), count in misread.most_common()))

@@ -342,27 +342,16 @@ def found_in_sets(pixels, seed, pool):
     return {name: jobs[name].get() for name in SINGLE_DIGIT_SETS}
 
 
-def first_of_each_digit(digits, per_digit):
-    """The first per_digit (pixels, digit) pairs of each digit, in the order they came."""
-    chosen, seen = [], collections.Counter()
-    for pixels, digit in digits:
-        seen[digit] += 1
-        if seen[digit] <= per_digit:
-            chosen.append((pixels, digit))
-    return chosen
-
-
-def reading_accuracies(model, digits=None, per_digit=None):
+def reading_accuracies(model, digits=None, singles=None):
     """Each set's share of images the model reads exactly right, and the typed digits it misread
     (a Counter of (digit, text read)). The sets are made from digits, (pixels, digit) pairs of
-    28x28 uint8 MNIST digits: the committed test split's first PER_DIGIT of each, if None. The
-    numbers are made from all of them; the single-digit sets from the first per_digit of each
-    digit, if given (fewer images to make and read), else from all.
+    28x28 uint8 MNIST digits: the committed test split's first PER_DIGIT of each, if None; the
+    single-digit sets from singles instead, if given (fewer images to make and read).
 
     The images are made in the order of fixed random streams and read by a process per core
     (spawned: this process may hold TensorFlow, which a fork would copy mid-thread)."""
     digits = committed_test_digits(PER_DIGIT) if digits is None else digits
-    singles = digits if per_digit is None else first_of_each_digit(digits, per_digit)
+    singles = digits if singles is None else singles
     results = {}
     with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
         found = found_in_sets([pixels for pixels, _ in singles], 0, pool)
