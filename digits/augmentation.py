@@ -1,6 +1,7 @@
 """Random distortions of training digits (turns, zooms, shifts, slants, elastic; thicker or
 thinner, softer and fainter strokes; 1s and 7s in other writers' styles), drawn afresh for every
-batch inside a tf.data pipeline that runs beside the training steps.
+batch inside a tf.data pipeline that runs beside the training steps; and the 0s, 1s and 7s in
+those styles once, for the not-a-digit check (other_writers).
 
     batches = distorted_batches(images, labels, 128, 90, RECIPES["improved"].distortion, seed=4201)
 """
@@ -71,6 +72,14 @@ def pen_line(start, end, width):
     return tf.clip_by_value(width[:, None, None] / 2 + 0.5 - distance, 0, 1)[..., None]
 
 
+def ink_rows(images):
+    """The first and the last row holding ink in each image: two (N,) floats."""
+    inked = tf.reduce_max(images[..., 0], axis=2) > 0.5            # (N, H): rows holding ink
+    top = tf.cast(tf.argmax(tf.cast(inked, tf.int32), axis=1), tf.float32)
+    bottom = float(IMAGE_SIZE[0] - 1) - tf.cast(tf.argmax(tf.cast(inked[:, ::-1], tf.int32), axis=1), tf.float32)
+    return top, bottom
+
+
 def ink_at(images, row):
     """The mean column of each image's ink in a row ((N,) row numbers): where a stroke crosses it."""
     line = tf.gather(images[..., 0], tf.cast(row, tf.int32), axis=1, batch_dims=1)
@@ -87,9 +96,7 @@ def in_styles(images, digits, share, seeds):
     def uniform(draw, low=0.0, high=1.0):
         return tf.random.stateless_uniform([count], seeds[draw], low, high)
 
-    inked = tf.reduce_max(images[..., 0], axis=2) > 0.5            # (N, H): rows holding ink
-    top = tf.cast(tf.argmax(tf.cast(inked, tf.int32), axis=1), tf.float32)
-    bottom = float(IMAGE_SIZE[0] - 1) - tf.cast(tf.argmax(tf.cast(inked[:, ::-1], tf.int32), axis=1), tf.float32)
+    top, bottom = ink_rows(images)
     tall = tf.maximum(bottom - top, 1.0)
     width = uniform(0, 2.2, 3.2)
     top_x, bottom_x = ink_at(images, top + 1), ink_at(images, bottom - 1)
@@ -113,6 +120,34 @@ def in_styles(images, digits, share, seeds):
     added = tf.maximum(tf.maximum(flag[:, None, None, None] * flag_ink, foot[:, None, None, None] * foot_ink),
                        bar[:, None, None, None] * bar_ink)
     return tf.maximum(images, added)
+
+
+def marked_zeros(images, seeds):
+    """Every image (a 0) written again with a mark inside, from a dot to a slash leaning right,
+    as some writers (and monospaced type) mark a zero against the letter O; a pen line of MNIST's
+    stroke width across the middle of the digit's own ink. seeds: 3 stateless seeds."""
+    count = tf.shape(images)[0]
+
+    def uniform(draw, low, high):
+        return tf.random.stateless_uniform([count], seeds[draw], low, high)
+
+    top, bottom = ink_rows(images)
+    middle = (top + bottom) / 2
+    centre = tf.stack([ink_at(images, middle), middle], 1)
+    # Upright (a dot drawn down) to 45 degrees (a slash), a dot to most of the way across.
+    lean, reach = uniform(0, 0.0, math.pi / 4), uniform(1, 0.05, 0.35) * (bottom - top)
+    half = tf.stack([tf.sin(lean) * reach, -tf.cos(lean) * reach], 1)
+    return tf.maximum(images, pen_line(centre - half, centre + half, uniform(2, 2.2, 3.2)))
+
+
+def other_writers(images, digits, seed):
+    """The 0s, 1s and 7s among images (N, 28, 28, 1 floats; digits (N,) ints) written again in
+    the styles other writers use: every 1 flagged, footed or both and every 7 barred, as in_styles
+    writes a share of them, and every 0 marked; returns those new images only."""
+    seeds = tf.random.experimental.stateless_split(tf.constant([seed, 0], tf.int64), 9)
+    ones_and_sevens = (digits == 1) | (digits == 7)
+    styled = in_styles(images[ones_and_sevens], digits[ones_and_sevens], 1.0, seeds[:6])
+    return tf.concat([styled, marked_zeros(images[digits == 0], seeds[6:])], 0)
 
 
 def distort(images, seed, distortion, labels=None):

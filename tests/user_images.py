@@ -27,6 +27,7 @@ FONTS = [str(FONT_DIR / f"DejaVu{family}{style}.ttf") for family, styles in (
     ("Sans", ("", "-Bold", "-Oblique", "-BoldOblique")),
     ("SansMono", ("", "-Bold", "-Oblique", "-BoldOblique")),
     ("Serif", ("", "-Bold", "-Italic", "-BoldItalic"))) for style in styles]
+TYPED_SIZES = (16, 32, 96)     # font sizes in pixels
 # Handwriting-style fonts Debian packages (fonts-dkg-handwriting, fonts-breip, fonts-bwht,
 # fonts-femkeklaver, fonts-humor-sans, fonts-comic-neue, fonts-dancingscript,
 # fonts-kaushanscript, fonts-ecolier-court): digits unlike MNIST's, for measuring only.
@@ -191,6 +192,11 @@ def handwriting_fonts():
     return sorted(str(path) for folder in HANDWRITING_FONT_DIRS for path in Path(folder).glob("*.[ot]tf"))
 
 
+def typed_keys(fonts=FONTS, sizes=TYPED_SIZES):
+    """(digit, font, size) for every digit typed in every font (paths) at every size (pixels)."""
+    return [(digit, font, size) for font in fonts for size in sizes for digit in range(10)]
+
+
 def typed_digit(digit, font_file, size):
     """The digit typed in a font (its file's path) at size px, black on white, with a margin."""
     font = ImageFont.truetype(font_file, size)
@@ -248,7 +254,6 @@ SINGLE_DIGIT_SETS = {
 
 
 PER_DIGIT = 50                 # test digits of each class in every single-digit set
-TYPED_SIZES = (16, 32, 96)     # font sizes in pixels
 NUMBERS = 100
 NUMBER_LENGTHS = (2, 5)        # 2 to 4 digits
 TYPED_SET = "typed (DejaVu, 12 styles x 3 sizes)"
@@ -358,7 +363,7 @@ def reading_accuracies(model, digits=None, singles=None):
         for name, found_per_image in found.items():
             texts = [text_read(model, image_found) for image_found in found_per_image]
             results[name] = np.mean([text == str(digit) for text, (_, digit) in zip(texts, singles)])
-        typed = [(digit, font, size) for font in FONTS for size in TYPED_SIZES for digit in range(10)]
+        typed = typed_keys()
         typed_texts = texts_read(model, (encoded(typed_digit(*key), "PNG") for key in typed), pool)
         results[TYPED_SET] = np.mean([text == str(digit) for text, (digit, *_) in zip(typed_texts, typed)])
         rng = np.random.default_rng(0)
@@ -380,7 +385,7 @@ def handwriting_accuracy(model):
     """The share of digits typed in the installed handwriting fonts (outline fonts left out) at
     HANDWRITING_SIZES that the model reads right, and how many there were; (None, 0) without them."""
     fonts = [font for font in handwriting_fonts() if Path(font).name not in OUTLINE_FONTS]
-    typed = [(digit, font, size) for font in fonts for size in HANDWRITING_SIZES for digit in range(10)]
+    typed = typed_keys(fonts, HANDWRITING_SIZES)
     if not typed:
         return None, 0
     with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
