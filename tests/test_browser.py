@@ -138,6 +138,25 @@ def test_an_uploaded_photo_keeps_its_shape(page, tmp_path):
     assert abs(shown[0] / shown[1] - 3) < 0.05, shown
 
 
+def test_a_number_with_an_unsure_digit_says_which_to_check(page, tmp_path, default_model):
+    # The note said "not sure which digit this is" for a number too. An unsure digit: the first
+    # of these pairs of test digits drawn over each other that the model reads unsure beside a 7.
+    photo = tmp_path / "number.png"
+    for first, second in ((3, 8), (4, 9), (1, 7), (5, 6), (2, 3), (0, 6)):
+        blend = np.maximum(user_images.nth_test_digit(first), user_images.nth_test_digit(second))
+        user_images.number_image([user_images.nth_test_digit(7, 1), blend], np.random.default_rng(0)).save(photo)
+        read = runner.read_image(default_model, photo)
+        if [digit.unsure for digit in read] == [False, True]:
+            break
+    else:
+        pytest.fail("no pair of digits drawn over each other was read unsure")
+    page.set_input_files("#file", str(photo))
+    assert wait_for_answer(page) == runner.text_of(read)
+    assert page.inner_text("#note") == ("Unsure: the model is not sure of every digit; "
+                                        "check the ones marked unsure below.")
+    assert page.locator(".digit.unsure").count() == 1
+
+
 def test_an_uploaded_text_file_shows_the_error(page, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("this is not an image")

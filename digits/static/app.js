@@ -127,7 +127,9 @@ function showReading(reading) {
     ? "This does not look like a digit: draw one of 0 to 9."
     : reading.digits.some((digit) => digit.not_a_digit)
       ? "A ? is a piece that does not look like a digit; the bars show what the model would read."
-      : reading.unsure ? "Unsure: the model is not sure which digit this is." : "";
+      : !reading.unsure ? ""
+        : reading.digits.length === 1 ? "Unsure: the model is not sure which digit this is."
+          : "Unsure: the model is not sure of every digit; check the ones marked unsure below.";
   digitsBox.replaceChildren(...reading.digits.map(
     (digit, position) => digitCard(digit, position, reading.inputs[position])));
   showPhoto(reading.digits);
