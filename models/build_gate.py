@@ -10,8 +10,8 @@ digits, drawn at random, is held out with the shapes, pieces and blots made from
 digits are also drawn, photographed and scanned as the README's reading sets do it
 (tests/user_images.py) and found by the reader: the threshold is the highest score that calls
 at most REFUSAL of the held-out digits not a digit in every one of these forms, as written,
-in other writers' styles, restyled and penned included. The test split is never read. Prints what it chose; writes
-models/not_a_digit.onnx and .json.
+in other writers' styles, restyled and penned included. The test split is never read. Prints
+what it chose; writes models/not_a_digit.onnx and .json.
 
     python models/build_gate.py      # about four minutes on a 2-core Intel Xeon
 """
