@@ -397,7 +397,7 @@ def print_table(columns, first_header=None, per_digit=PER_DIGIT):
     """Print a Markdown table of reading_accuracies results, a column per {label: results}; the
     first column's header says how many images each set had (per_digit of each digit)."""
     first_header = first_header or (f"set ({per_digit * 10} test digits each; typed: "
-                                    f"{len(FONTS) * len(TYPED_SIZES) * 10}; numbers: {NUMBERS})")
+                                    f"{len(typed_keys())}; numbers: {NUMBERS})")
     print(f"\n| {first_header} | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for name in next(iter(columns.values())):
