@@ -15,6 +15,7 @@ from PIL import Image
 import user_images
 from conftest import DATASET, start_serving
 from digits import runner
+from digits.constants import SHIPPED_MODEL
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("DIGITS_REQUIRE_BROWSER"):
@@ -25,13 +26,20 @@ PEN_STEP = 3                        # mouse moves every third point of a line (0
 DRAWN_DIGITS = {3: 0, 7: 0}         # digit: which committed test image of it to trace
 
 
-@pytest.fixture(scope="module")
-def page_address(default_run):
-    """The real server (`--serve --port 0`), as a user starts it; its address."""
-    server, first_line = start_serving("--port", "0", "--output-dir", default_run)
+def serve(*flags):
+    """Start the real server (`--serve --port 0`) with these flags, as a user starts it; return
+    the process and its address."""
+    server, first_line = start_serving("--port", "0", *flags)
     address = re.search(r"http://\S+/", first_line)
     assert address, first_line + server.stderr.read()
-    yield address.group(0)
+    return server, address.group(0)
+
+
+@pytest.fixture(scope="module")
+def page_address(default_run):
+    """The address of the server as a user starts it after the default run."""
+    server, address = serve("--output-dir", default_run)
+    yield address
     server.terminate()
     server.wait(timeout=30)
 
@@ -54,6 +62,18 @@ def page(browser, page_address):
     page.goto(page_address)
     yield page
     page.close()
+
+
+@pytest.fixture
+def checking_page(browser):
+    """The page of a server started with --not-a-digit, reading with the shipped model."""
+    server, address = serve("--not-a-digit", "--model", SHIPPED_MODEL)
+    page = browser.new_page(viewport={"width": 800, "height": 700})
+    page.goto(address)
+    yield page
+    page.close()
+    server.terminate()
+    server.wait(timeout=30)
 
 
 def wait_for_answer(page):
@@ -155,6 +175,23 @@ def test_a_number_with_an_unsure_digit_says_which_to_check(page, tmp_path, defau
     assert page.inner_text("#note") == ("Unsure: the model is not sure of every digit; "
                                         "check the ones marked unsure below.")
     assert page.locator(".digit.unsure").count() == 1
+
+
+def test_a_piece_that_is_no_digit_is_shown_as_such_with_its_bars(checking_page, tmp_path):
+    number = tmp_path / "2k4.png"
+    user_images.digits_around_a_letter().save(number)
+    checking_page.set_input_files("#file", str(number))
+    assert wait_for_answer(checking_page) == "2?4"
+    assert checking_page.inner_text("#note") == ("A ? is a piece that does not look like a digit; "
+                                                 "the bars show what the model would read.")
+    refused = checking_page.locator(".digit.not-a-digit")
+    assert checking_page.locator(".digit").count() == 3 and refused.count() == 1
+    assert refused.locator("h2").inner_text() == "Piece 2: this does not look like a digit"
+    assert refused.locator(".bar").count() == 10 and refused.locator(".bar.top").count() == 0
+    # Nothing but a star: the note must fit an upload as well as a drawing.
+    checking_page.set_input_files("#file", str(user_images.STAR))
+    assert wait_for_answer(checking_page) == "?"
+    assert checking_page.inner_text("#note") == "This does not look like any of the digits 0 to 9."
 
 
 def test_an_uploaded_text_file_shows_the_error(page, tmp_path):

@@ -7,15 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 import user_images
 from conftest import run_script
 from user_images import whole_test_split
 from digits import non_digits, runner
-from digits.constants import PROJECT_DIR, SHIPPED_MODEL
-
-STAR = PROJECT_DIR / "docs" / "examples" / "star.png"   # a pen-drawn star (docs/examples/make_examples.py)
+from digits.constants import SHIPPED_MODEL
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +51,9 @@ def test_typed_digits_lose_at_most_half_a_point_to_the_check(checked_models):
         assert len(lost) <= 0.005 * len(typed), (name, lost)
 
 
-def enlarged(digit):
-    """The first committed test image of the digit, dark on white, six times its size."""
-    return Image.fromarray(255 - np.kron(user_images.nth_test_digit(digit), np.ones((6, 6), np.uint8)))
-
-
 def test_predict_says_not_a_digit_in_text_and_json(tmp_path):
-    canvas = Image.new("L", (600, 200), 255)  # a 2, a typed K, a 4
-    canvas.paste(enlarged(2), (20, 20))
-    ImageDraw.Draw(canvas).text((220, 20), "K", font=ImageFont.truetype(non_digits.TRAINING_FONTS[0], 150), fill=0)
-    canvas.paste(enlarged(4), (400, 20))
-    canvas.save(tmp_path / "2k4.png")
-    paths = [str(STAR), str(tmp_path / "2k4.png")]
+    user_images.digits_around_a_letter().save(tmp_path / "2k4.png")
+    paths = [str(user_images.STAR), str(tmp_path / "2k4.png")]
     plain = run_script("--predict", *paths, "--not-a-digit", "--model", str(SHIPPED_MODEL))
     assert plain.returncode == 0, plain.stderr
     lines = plain.stdout.splitlines()

@@ -19,8 +19,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from digits import reader, runner
-from digits.constants import DEFAULT_DATA_DIR
-from digits.non_digits import FONT_DIR
+from digits.constants import DEFAULT_DATA_DIR, PROJECT_DIR
+from digits.non_digits import FONT_DIR, TRAINING_FONTS
 
 # The twelve DejaVu text styles that ship with matplotlib.
 FONTS = [str(FONT_DIR / f"DejaVu{family}{style}.ttf") for family, styles in (
@@ -45,6 +45,7 @@ COLOUR_PAIRS = [((20, 40, 160), (255, 250, 205)), ((180, 20, 30), (235, 245, 255
                 ((240, 240, 230), (40, 70, 50)), ((90, 20, 140), (220, 240, 220))]
 RULED_LINE_COLOUR = np.array([150, 180, 230], np.uint8)  # the light blue of a school notebook
 SQUARED_LINE_COLOUR = np.array([60, 80, 120], np.uint8)    # a squared pad's dark grid
+STAR = PROJECT_DIR / "docs" / "examples" / "star.png"   # pen-drawn (docs/examples/make_examples.py)
 
 
 def ink_box(pixels):
@@ -282,6 +283,16 @@ def whole_test_split(data_dir=DEFAULT_DATA_DIR):
 def nth_test_digit(digit, index=0):
     """The committed test split's image of the digit at this place (0 for the first), as pixels."""
     return [pixels for pixels, truth in committed_test_digits(index + 1) if truth == digit][index]
+
+
+def digits_around_a_letter():
+    """A 2, a typed K and a 4 side by side, dark on white: a number with a piece that is no
+    digit (the 2 and the 4 are committed test digits, six times their size)."""
+    canvas = Image.new("L", (600, 200), 255)
+    for digit, left in ((2, 20), (4, 400)):
+        canvas.paste(Image.fromarray(255 - np.kron(nth_test_digit(digit), np.ones((6, 6), np.uint8))), (left, 20))
+    ImageDraw.Draw(canvas).text((220, 20), "K", font=ImageFont.truetype(TRAINING_FONTS[0], 150), fill=0)
+    return canvas
 
 
 def sure_digit_shares(model, forms):

@@ -124,7 +124,7 @@ function showReading(reading) {
   text.textContent = reading.text;
   fitText();
   note.textContent = reading.not_a_digit
-    ? "This does not look like a digit: draw one of 0 to 9."
+    ? "This does not look like any of the digits 0 to 9."
     : reading.digits.some((digit) => digit.not_a_digit)
       ? "A ? is a piece that does not look like a digit; the bars show what the model would read."
       : !reading.unsure ? ""
