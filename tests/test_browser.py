@@ -4,6 +4,7 @@ a screenshot. Skipped where Chromium is not installed, unless DIGITS_REQUIRE_BRO
 (.ci/run sets it, so CI fails rather than skips).
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -26,22 +27,32 @@ PEN_STEP = 3                        # mouse moves every third point of a line (0
 DRAWN_DIGITS = {3: 0, 7: 0}         # digit: which committed test image of it to trace
 
 
-def serve(*flags):
-    """Start the real server (`--serve --port 0`) with these flags, as a user starts it; return
-    the process and its address."""
+@contextlib.contextmanager
+def serving(*flags):
+    """The real server (`--serve --port 0`) started with these flags, as a user starts it; its
+    address, for the length of the block."""
     server, first_line = start_serving("--port", "0", *flags)
     address = re.search(r"http://\S+/", first_line)
     assert address, first_line + server.stderr.read()
-    return server, address.group(0)
+    yield address.group(0)
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def opened(browser, address):
+    """A new browser page at the address, for the length of the block."""
+    page = browser.new_page(viewport={"width": 800, "height": 700})
+    page.goto(address)
+    yield page
+    page.close()
 
 
 @pytest.fixture(scope="module")
 def page_address(default_run):
     """The address of the server as a user starts it after the default run."""
-    server, address = serve("--output-dir", default_run)
-    yield address
-    server.terminate()
-    server.wait(timeout=30)
+    with serving("--output-dir", default_run) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -58,22 +69,15 @@ def browser():
 
 @pytest.fixture
 def page(browser, page_address):
-    page = browser.new_page(viewport={"width": 800, "height": 700})
-    page.goto(page_address)
-    yield page
-    page.close()
+    with opened(browser, page_address) as page:
+        yield page
 
 
 @pytest.fixture
 def checking_page(browser):
     """The page of a server started with --not-a-digit, reading with the shipped model."""
-    server, address = serve("--not-a-digit", "--model", SHIPPED_MODEL)
-    page = browser.new_page(viewport={"width": 800, "height": 700})
-    page.goto(address)
-    yield page
-    page.close()
-    server.terminate()
-    server.wait(timeout=30)
+    with serving("--not-a-digit", "--model", SHIPPED_MODEL) as address, opened(browser, address) as page:
+        yield page
 
 
 def wait_for_answer(page):
