@@ -15,9 +15,9 @@ predictions, the training history, metrics.json, history.csv and a classificatio
     python HandWritten_digit_Classifier.py --help               # every flag and its default
 
 This file is the training pipeline, stage by stage, with the command line at the bottom. Each
-stage calls the package beside it, digits/ (README, "How the code is laid out"): the network is
-in digits/networks.py, the loader in digits/data.py, the figures in digits/reports.py. Works
-offline: the dataset is committed beside this script.
+stage calls the package beside it (README, "Layout"): the network is in
+digits/training/networks.py, the loader in digits/training/data.py, the figures in
+digits/training/reports.py. Works offline: the dataset is committed beside this script.
 """
 
 import dataclasses
@@ -28,15 +28,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import digits
-from digits import checks, publishing, recipes
-from digits.command_line import Parser, refuse_flags_outside_their_mode, whole_number
-from digits.constants import (DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_OUTPUT_DIR, DEFAULT_PORT,
-                              EXPORT_FORMATS, FIGURES, HISTORY_FILE, METRICS_FILE, MODEL_FILE,
-                              NATIVE_MODEL_FILE, ONNX_MODEL_FILE, REPORT_FILE, REPORTS)
+from digits import publishing, training
+from digits.command_line import FLAG_MODES, build_parser, refuse_flags_outside_their_mode
+from digits.constants import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DRY_RUN_BATCHES,
+    EXPORT_FORMATS,
+    FIGURES,
+    HISTORY_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    NATIVE_MODEL_FILE,
+    ONNX_MODEL_FILE,
+    REPORT_FILE,
+    REPORTS,
+)
 from digits.errors import UsageError, UserError
-
-DEFAULT_SEED = 42
-DRY_RUN_BATCHES = 4
+from digits.training import checks, recipes
 
 
 @dataclass(frozen=True)
@@ -75,34 +84,38 @@ def start_tensorflow(seed):
     """2. Start TensorFlow and seed it. The modules the pipeline goes on to use are imported here,
     not at the top of this file: those that train import TensorFlow at their top, and --help,
     --predict and --serve need not wait the seconds it takes."""
-    import digits.data, digits.export, digits.reports, digits.training  # noqa: F401, E401
+    import digits.tensorflow_setup  # noqa: F401, E401
+    import digits.training.data
+    import digits.training.export
+    import digits.training.fit  # noqa: F401, E401
+    import digits.training.reports
     digits.tensorflow_setup.seed_everything(seed)
 
 
 def load_data(run, dataset):
     """3. Read both folders through ImageDataGenerator into arrays; hold out a validation split
     if the recipe does. Return (train, validation, test), each (images, one-hot labels)."""
-    train = digits.data.load_split(dataset.train)
-    test = digits.data.load_split(dataset.test)
+    train = training.data.load_split(dataset.train)
+    test = training.data.load_split(dataset.test)
     validation = test  # the original watches the test split each epoch; it chooses nothing by it
     if run.recipe.validation_share:
-        train, validation = digits.data.split_validation(*train, run.recipe.validation_share, run.seed)
+        train, validation = training.data.split_validation(*train, run.recipe.validation_share, run.seed)
     if run.dry_run:
-        train = digits.data.every_digit_first(*train, DRY_RUN_BATCHES * run.recipe.batch_size)
+        train = training.data.every_digit_first(*train, DRY_RUN_BATCHES * run.recipe.batch_size)
     return train, validation, test
 
 
 def train_model(run, train, validation, stage):
     """4. Build the recipe's network (its summary is printed) and fit it, one line per epoch."""
     log_dir = stage / "tensorboard" / time.strftime("%Y%m%d-%H%M%S") if run.tensorboard else None
-    return digits.training.train_recipe(run.recipe, train, validation, run.seed, log_dir)
+    return training.fit.train_recipe(run.recipe, train, validation, run.seed, log_dir)
 
 
 def evaluate_model(run, trained, validation, test):
     """5. Evaluate on the test split (read once, for the reported figure) and print the result;
     return the test Evaluation and the validation split's, if the recipe held one out."""
-    validated = None if validation is test else digits.training.evaluate(trained.model, *validation)
-    evaluation = digits.training.evaluate(trained.model, *test)
+    validated = None if validation is test else training.fit.evaluate(trained.model, *validation)
+    evaluation = training.fit.evaluate(trained.model, *test)
     per_epoch = f"{trained.seconds:.1f} s ({trained.seconds / run.recipe.epochs:.2f} s per epoch)"
     if run.dry_run:
         print(f"Dry run: test accuracy {evaluation.accuracy:.4f}, test loss {evaluation.loss:.4f} "
@@ -121,25 +134,25 @@ def evaluate_model(run, trained, validation, test):
 def save_models(trained, test_images, evaluation, stage):
     """6. Save the model as .h5, .keras and .onnx; the .h5 is reloaded and the .onnx run in ONNX
     Runtime, and both must give the probabilities the model in memory gave."""
-    digits.export.save_checked(trained.model, stage / MODEL_FILE, test_images, evaluation.probabilities)
+    training.export.save_checked(trained.model, stage / MODEL_FILE, test_images, evaluation.probabilities)
     trained.model.save(stage / NATIVE_MODEL_FILE)
-    digits.export.export_checked(trained.model, stage / ONNX_MODEL_FILE, "onnx", test_images,
+    training.export.export_checked(trained.model, stage / ONNX_MODEL_FILE, "onnx", test_images,
                                  evaluation.probabilities)
 
 
 def plot(run, trained, test_images, evaluation, validation_images, stage):
     """7. Draw the confusion matrix, sample predictions and training history (and show them with
     --show)."""
-    digits.reports.use_screen(run.show)
+    training.reports.use_screen(run.show)
     validation_label = ("validation (test split)" if not run.recipe.validation_share else
                         f"validation split ({validation_images:,} training images)")
-    figures = (digits.reports.confusion_figure(evaluation),
-               digits.reports.samples_figure(test_images, evaluation, run.seed),
-               digits.reports.history_figure(trained.history, validation_label,
+    figures = (training.reports.confusion_figure(evaluation),
+               training.reports.samples_figure(test_images, evaluation, run.seed),
+               training.reports.history_figure(trained.history, validation_label,
                                              distorted=run.recipe.distortion is not None))
     for figure, name in zip(figures, FIGURES):
-        digits.reports.save_figure(figure, stage / name)
-    digits.reports.finish(run.show)
+        training.reports.save_figure(figure, stage / name)
+    training.reports.finish(run.show)
 
 
 def write_reports(run, trained, evaluation, validated, counts, stage):
@@ -151,10 +164,10 @@ def write_reports(run, trained, evaluation, validated, counts, stage):
                 "validated_on": "test split" if validated is None else "validation split",
                 "train_seconds": round(trained.seconds, 2), "temperature": trained.temperature,
                 "data_dir": str(run.data_dir), **digits.tensorflow_setup.versions()}
-    digits.reports.write_metrics(digits.reports.metrics_record(evaluation, validated, settings),
+    training.reports.write_metrics(training.reports.metrics_record(evaluation, validated, settings),
                                  stage / METRICS_FILE)
-    digits.reports.write_history_csv(trained.history, stage / HISTORY_FILE)
-    digits.reports.write_classification_report(evaluation, stage / REPORT_FILE)
+    training.reports.write_history_csv(trained.history, stage / HISTORY_FILE)
+    training.reports.write_classification_report(evaluation, stage / REPORT_FILE)
 
 
 def train_and_report(run):
@@ -185,84 +198,20 @@ def train_and_report(run):
 
 # ---------------------------------------------------------------- using a trained model
 
-def export(args):
+def export_model(args):
     """--export: convert a saved model, checked on the test split; return the exit status."""
-    from digits import runner
-    model_path = runner.choose_model(args.model, args.output_dir / MODEL_FILE)
+    from digits.reading import runtime
+
+    model_path = runtime.choose_model(args.model, args.output_dir / MODEL_FILE)
     output = args.output or model_path.with_name(model_path.stem + EXPORT_FORMATS[args.export][1])
     dataset = checks.check_dataset(args.data_dir, strict=False)
     publishing.prepare_output_dir(output.parent, "--output")
-    import digits.export  # TensorFlow starts here, once every check has passed
-    digits.export.export_saved_model(model_path, args.export, output, dataset.test)
+    from digits.training import export  # TensorFlow starts here, once every check has passed
+    export.export_saved_model(model_path, args.export, output, dataset.test)
     return 0
 
 
 # ---------------------------------------------------------------- command line
-
-# The flags that belong to some modes only, refused without them.
-FLAG_MODES = {"json": ("predict",), "save_preprocessed": ("predict",), "annotate": ("predict",),
-              "port": ("serve",), "host": ("serve",), "output": ("export",),
-              "model": ("predict", "serve", "export"), "not_a_digit": ("predict", "serve")}
-
-
-def build_parser():
-    """Every flag, with its default."""
-    parser = Parser(description="Train a CNN on Reduced MNIST, or read the digits in your own "
-                    "images. The dataset is found beside this script; outputs/ is relative to the "
-                    "folder you run it from.")
-    add = parser.add_argument
-    add("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="dataset folder holding "
-        "train/<digit>/ and test/<digit>/ (default: reduced_mnist/ beside this script)")
-    add("--recipe", choices=sorted(recipes.RECIPES), default="original", help="'original' is the "
-        "original model and training; 'improved' trains a smaller network longer on elastically "
-        "distorted digits, judged on a validation split of the training images (default: original)")
-    defaults = {field: ", ".join(f"{getattr(recipe, field)} for {name}"
-                                 for name, recipe in recipes.RECIPES.items())
-                for field in ("epochs", "batch_size")}
-    add("--epochs", type=whole_number(1), help=f"training epochs (default: {defaults['epochs']})")
-    add("--batch-size", type=whole_number(1),
-        help=f"images per training step (default: {defaults['batch_size']})")
-    add("--seed", type=whole_number(0), default=DEFAULT_SEED, help="random seed; the same seed on "
-        "the same machine gives the same results (default: %(default)s)")
-    add("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR, help="where the model, figures and "
-        "metrics are written, and where --predict, --serve and --export look for the model "
-        "(default: outputs/ in the current folder)")
-    add("--strict", action="store_true", help="refuse to train when an image is unreadable, "
-        "instead of skipping it")
-    add("--tensorboard", action="store_true", help="also write TensorBoard logs to "
-        "<output-dir>/tensorboard/")
-    add("--show", action="store_true", help="also open the figures on screen (they are always saved)")
-    add("--dry-run", action="store_true", help=f"train one epoch on {DRY_RUN_BATCHES} batches to "
-        "check the set-up; writes nothing")
-    modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--predict", nargs="+", metavar="PATH", type=Path, help="read the digits in "
-                       "each image file (or every image in a folder) instead of training")
-    modes.add_argument("--serve", action="store_true", help="serve a local web page to draw or "
-                       "upload digits, instead of training")
-    modes.add_argument("--export", choices=sorted(EXPORT_FORMATS), help="convert a saved model to "
-                       "ONNX, LiteRT (.tflite) or a TensorFlow SavedModel, checked on the test "
-                       "split, instead of training")
-    add("--model", type=Path, help=f"with --predict or --serve: the .onnx, .h5 or .keras model "
-        f"(default: <output-dir>/{ONNX_MODEL_FILE} if there is one, else {MODEL_FILE}, else the "
-        f"model that ships in models/); with --export: the .h5 or .keras model (default: "
-        f"<output-dir>/{MODEL_FILE})")
-    add("--not-a-digit", action="store_true", help="with --predict or --serve: call pieces that "
-        "look like no digit at all (a letter, a doodle) 'not a digit' (? in a number), with the "
-        "check that ships in models/")
-    add("--json", action="store_true", help="with --predict: print one JSON object per image")
-    add("--save-preprocessed", type=Path, metavar="DIR", help="with --predict: also write each "
-        "digit's 28x28 input to DIR, as <image file name>-digit<N>.png")
-    add("--annotate", type=Path, metavar="DIR", help="with --predict: also write a copy of each "
-        "image to DIR, as <image file name>.png, with a box around each digit and the digit read")
-    # --port and --host default to None, so that giving them without --serve can be refused.
-    add("--port", type=whole_number(0, 65535),
-        help=f"with --serve: the port (default: {DEFAULT_PORT}; 0 picks a free one)")
-    add("--host", help=f"with --serve: the address to listen on (default: {DEFAULT_HOST}, this "
-        "machine only)")
-    add("--output", type=Path, help="with --export: where to write (default: the model's path "
-        "with .onnx, .tflite or _saved_model/)")
-    return parser
-
 
 def training_run(args):
     """The Run the flags describe: the chosen recipe with --epochs and --batch-size applied."""
@@ -282,16 +231,16 @@ def main(argv=None):
         if args.predict or args.serve:
             # Imported here: the reader's SciPy takes half a second, which training, --help and
             # a mistyped flag need not wait.
-            from digits import predict as reading, runner
-            choice = runner.choose_reading_model(args.model, args.output_dir, args.not_a_digit)
+            from digits.reading import predict, runtime
+            choice = runtime.choose_reading_model(args.model, args.output_dir, args.not_a_digit)
             if args.predict:
-                return reading.predict_command(args.predict, choice, args.json, args.annotate,
+                return predict.predict_command(args.predict, choice, args.json, args.annotate,
                                                args.save_preprocessed)
-            import digits.server  # Flask takes a moment to load: only --serve needs it
-            return digits.server.serve_command(choice, args.host or DEFAULT_HOST,
-                                               DEFAULT_PORT if args.port is None else args.port)
+            from digits.serving import server  # Flask takes a moment to load: only --serve needs it
+            return server.serve_command(choice, args.host or DEFAULT_HOST,
+                                        DEFAULT_PORT if args.port is None else args.port)
         if args.export:
-            return export(args)
+            return export_model(args)
         return train_and_report(training_run(args))
     except UsageError as error:
         parser.error(str(error))

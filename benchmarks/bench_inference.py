@@ -7,7 +7,7 @@ For each path, every measurement runs in a fresh process, --runs times:
   once (batch 1,000), the model call alone, after a warm-up.
 Needs a trained model: run `python HandWritten_digit_Classifier.py` first.
 
-    python benchmarks/bench_inference.py [--model-dir outputs] [--runs 5] [--image docs/examples/digit-7.jpg]
+    python -m benchmarks.bench_inference [--model-dir outputs] [--runs 5] [--image docs/examples/digit-7.jpg]
 """
 
 import argparse
@@ -18,13 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from flags import benchmark_parser
+from benchmarks.flags import benchmark_parser
+from digits.constants import DEFAULT_DATA_DIR, MODEL_FILE, ONNX_MODEL_FILE, PROJECT_DIR, SCRIPT
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SCRIPT = REPO / "HandWritten_digit_Classifier.py"
-
-from digits.constants import DEFAULT_DATA_DIR, MODEL_FILE, ONNX_MODEL_FILE  # noqa: E402  (after the path is set)
 PATHS = {"onnx": ("ONNX Runtime (.onnx)", ONNX_MODEL_FILE),
          "keras": ("Keras (.h5)", MODEL_FILE)}
 BATCH_SIZES = (1, 1000)
@@ -36,7 +32,7 @@ def parse_args(argv=None):
     parser.add_argument("--model-dir", type=Path, default=Path("outputs"),
                         help="folder holding the trained mnist_cnn_model.onnx and .h5")
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per measurement")
-    parser.add_argument("--image", type=Path, default=REPO / "docs" / "examples" / "digit-7.jpg",
+    parser.add_argument("--image", type=Path, default=PROJECT_DIR / "docs" / "examples" / "digit-7.jpg",
                         help="the image of the one-image --predict")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--child", choices=sorted(PATHS), help=argparse.SUPPRESS)
@@ -63,7 +59,7 @@ def child(path, model_dir):
     import numpy as np
     from PIL import Image
 
-    from digits.runner import load_model
+    from digits.reading.readings import load_model
 
     model = load_model(model_dir / PATHS[path][1])
     images = np.stack([np.asarray(Image.open(file), dtype=np.float32) / 255
@@ -81,8 +77,8 @@ def child(path, model_dir):
 
 def measure_speed(path, model_dir):
     """The model-call speeds of one path, measured in a fresh process."""
-    command = [sys.executable, __file__, "--child", path, "--model-dir", str(model_dir)]
-    completed = subprocess.run(command, capture_output=True, text=True, check=True)
+    command = [sys.executable, "-m", __spec__.name, "--child", path, "--model-dir", str(model_dir)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=PROJECT_DIR)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 

@@ -7,7 +7,7 @@ checks every answer (status 200, the expected digit), and prints requests per se
 its peak, and its size after each quarter of the requests (flat means no leak). Needs a
 trained model.
 
-    python benchmarks/bench_server.py [--requests 400] [--clients 8] [--image docs/examples/digit-7.jpg]
+    python -m benchmarks.bench_server [--requests 400] [--clients 8] [--image docs/examples/digit-7.jpg]
 """
 
 import http.client
@@ -21,10 +21,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from flags import benchmark_parser
-
-REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "HandWritten_digit_Classifier.py"
+from benchmarks.flags import benchmark_parser
+from digits.constants import PROJECT_DIR, SCRIPT
 
 
 def parse_args(argv=None):
@@ -32,7 +30,7 @@ def parse_args(argv=None):
     parser = benchmark_parser(__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests in all")
     parser.add_argument("--clients", type=int, default=8, help="clients sending at the same time")
-    parser.add_argument("--image", type=Path, default=REPO / "docs" / "examples" / "digit-7.jpg",
+    parser.add_argument("--image", type=Path, default=PROJECT_DIR / "docs" / "examples" / "digit-7.jpg",
                         help="the photo every request sends")
     parser.add_argument("--expect", default="7", help="the digits the photo must be read as")
     parser.add_argument("--output-dir", type=Path, default=Path("outputs"),

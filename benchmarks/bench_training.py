@@ -9,7 +9,7 @@ paths round by round so that a busy machine slows both alike; round k uses seed 
 paths, so the accuracy comparison spans several seeds. Then the whole default command is
 timed once, start to files written.
 
-    python benchmarks/bench_training.py [--epochs 20] [--rounds 3] [--json results.json]
+    python -m benchmarks.bench_training [--epochs 20] [--rounds 3] [--json results.json]
 """
 
 import argparse
@@ -23,14 +23,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from flags import benchmark_parser
+from benchmarks.flags import benchmark_parser
+from digits.constants import DEFAULT_DATA_DIR, IMAGE_SIZE, PROJECT_DIR, SCRIPT
+from digits.training.recipes import RECIPES, steps_per_epoch
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SCRIPT = REPO / "HandWritten_digit_Classifier.py"
-
-from digits.constants import DEFAULT_DATA_DIR, IMAGE_SIZE  # noqa: E402  (after the path is set)
-from digits.recipes import RECIPES, steps_per_epoch  # noqa: E402
 PATHS = {"generator": "original's generator-fed loop", "arrays": "project's array-fed loop"}
 INFERENCE_BATCH_SIZES = (1, 1000)
 
@@ -63,8 +59,8 @@ def epoch_timer():
 
 def generator_fed_run(dataset, epochs, seed):
     """The original: fit() on flow_from_directory iterators, one step per call."""
-    from digits.networks import build_original
     from digits.tensorflow_setup import keras
+    from digits.training.networks import build_original
 
     def flow(split, shuffle):
         return keras.preprocessing.image.ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
@@ -85,13 +81,13 @@ def generator_fed_run(dataset, epochs, seed):
 
 def array_fed_run(dataset, epochs, seed):
     """The project: arrays read once, several steps per call; then inference speed."""
-    from digits import data, training
+    from digits.training import data, fit
 
     started = time.perf_counter()
     train, test = data.load_split(dataset.train), data.load_split(dataset.test)
     load_seconds = time.perf_counter() - started
     recipe = replace(RECIPES["original"], epochs=epochs)
-    model = training.compile_network(recipe, steps_per_epoch(len(train[0]), recipe.batch_size))
+    model = fit.compile_network(recipe, steps_per_epoch(len(train[0]), recipe.batch_size))
     timer = epoch_timer()
     started = time.perf_counter()
     model.fit(*train, batch_size=recipe.batch_size, epochs=epochs, validation_data=test,
@@ -141,8 +137,8 @@ def inference_speed(model, images):
 
 def child(path, epochs, seed):
     """Run one measurement in this process and print it as JSON."""
-    from digits.checks import check_dataset
     from digits.tensorflow_setup import seed_everything
+    from digits.training.checks import check_dataset
 
     seed_everything(seed)
     dataset = check_dataset(DEFAULT_DATA_DIR, strict=False)
@@ -154,8 +150,8 @@ def child(path, epochs, seed):
 
 def measure(path, epochs, seed):
     """Run one measurement in a fresh process; return its figures."""
-    command = [sys.executable, __file__, "--child", path, "--epochs", str(epochs), "--seed", str(seed)]
-    completed = subprocess.run(command, capture_output=True, text=True, check=True)
+    command = [sys.executable, "-m", __spec__.name, "--child", path, "--epochs", str(epochs), "--seed", str(seed)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=PROJECT_DIR)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 

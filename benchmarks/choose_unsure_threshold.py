@@ -8,22 +8,20 @@ worth. The table shows, per threshold, how many readings it marks and how often 
 wrong. Typed capital letters A-Z, which are no digit at all, show how many non-digits it catches.
 The threshold is written to digits/thresholds.json, where --predict and the page read it.
 
-    python benchmarks/choose_unsure_threshold.py [--folds 5] [--seed 42]
+    python -m benchmarks.choose_unsure_threshold [--folds 5] [--seed 42]
 """
 
 import json
 import sys
 from pathlib import Path
 
-from flags import benchmark_parser
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from compare_recipes import cross_validate  # noqa: E402  (after the path is set)
-from digits import checks, data, reader, runner, tensorflow_setup, training  # noqa: E402
-from digits.constants import DEFAULT_DATA_DIR  # noqa: E402
-from digits.recipes import RECIPES  # noqa: E402
+from benchmarks.compare_recipes import cross_validate
+from benchmarks.flags import benchmark_parser
+from digits import tensorflow_setup
+from digits.constants import DEFAULT_DATA_DIR, PROJECT_DIR
+from digits.reading import reader, readings
+from digits.training import checks, data, fit
+from digits.training.recipes import RECIPES
 
 SURE_ACCURACY = 0.99
 CANDIDATES = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
@@ -44,7 +42,7 @@ def letter_confidences(images, labels, seed):
     from PIL import Image, ImageDraw, ImageFont
 
     tensorflow_setup.seed_everything(seed)
-    model = training.train_recipe(RECIPES["original"], (images, labels), None, seed).model
+    model = fit.train_recipe(RECIPES["original"], (images, labels), None, seed).model
     font = ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts/ttf" / LETTER_FONT), 64)
     confidences = []
     for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
@@ -75,12 +73,12 @@ def main(argv=None):
               f"{(~right & unsure).sum()} of {(~right).sum()} | {(letters < threshold).sum()} of 26 |")
     chosen = next((t for t in CANDIDATES if right[confidence >= t].mean() >= SURE_ACCURACY), None)
     print(f"\nLowest threshold whose sure readings are right at least {SURE_ACCURACY:.1%} of the "
-          f"time: {chosen}; written to {runner.THRESHOLDS_FILE.relative_to(REPO)} "
-          f"(it held {runner.UNSURE_BELOW})")
-    thresholds = json.loads(runner.THRESHOLDS_FILE.read_text())
-    thresholds.update(unsure_below=chosen, chosen_by=f"python benchmarks/choose_unsure_threshold.py "
+          f"time: {chosen}; written to {readings.THRESHOLDS_FILE.relative_to(PROJECT_DIR)} "
+          f"(it held {readings.UNSURE_BELOW})")
+    thresholds = json.loads(readings.THRESHOLDS_FILE.read_text())
+    thresholds.update(unsure_below=chosen, chosen_by=f"python -m benchmarks.choose_unsure_threshold "
                       f"--folds {args.folds} --seed {args.seed}")
-    runner.THRESHOLDS_FILE.write_text(json.dumps(thresholds, indent=2) + "\n")
+    readings.THRESHOLDS_FILE.write_text(json.dumps(thresholds, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ on that) and predicts the held-out fold. With 4 folds every training image is pr
 by a model that never saw it: 4,000 held-out predictions per variant, against 1,000 in the test
 split. Each variant's rows: accuracy and loss over those predictions, how many of them it gets
 wrong, and the mean seconds of training per fold. Then each variant as a reader: every fold's
-model reads the README's reading sets (tests/user_images.py: drawn, photographed, scanned,
+model reads the README's reading sets (digits/evaluation/user_images.py: drawn, photographed, scanned,
 typed, numbers) made from READING_PER_DIGIT of each digit of the fold it did not train on, so
 that a lever that helps on MNIST's own digits but hurts reading people's shows.
 
-    python benchmarks/compare_recipes.py                     # every variant, 4 folds
-    python benchmarks/compare_recipes.py --variants improved no-elastic --folds 4
+    python -m benchmarks.compare_recipes                     # every variant, 4 folds
+    python -m benchmarks.compare_recipes --variants improved no-elastic --folds 4
 """
 
 import json
@@ -21,14 +21,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from flags import benchmark_parser
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from digits.constants import DEFAULT_DATA_DIR, NUM_CLASSES  # noqa: E402  (after the path is set)
-from digits.recipes import RECIPES  # noqa: E402
+from benchmarks.flags import benchmark_parser
+from digits.constants import DEFAULT_DATA_DIR, NUM_CLASSES
+from digits.training.recipes import RECIPES
 
 IMPROVED = RECIPES["improved"]
 READING_PER_DIGIT = 20   # of each held-out fold: 800 images per set over 4 folds
@@ -109,8 +104,10 @@ def cross_validate(recipe, images, labels, folds, seed):
     reading set's share read right, averaged over the folds."""
     import numpy as np
 
-    import user_images
-    from digits import data, runner, tensorflow_setup, training
+    from digits import tensorflow_setup
+    from digits.evaluation import user_images
+    from digits.reading import runtime
+    from digits.training import data, fit
 
     numbers = fold_numbers(labels, folds, seed)
     probabilities = np.zeros(labels.shape, dtype=np.float64)
@@ -122,10 +119,10 @@ def cross_validate(recipe, images, labels, folds, seed):
         validation = None
         if recipe.validation_share:
             train, validation = data.split_validation(*train, recipe.validation_share, seed + fold)
-        trained = training.train_recipe(recipe, train, validation, seed + fold)
+        trained = fit.train_recipe(recipe, train, validation, seed + fold)
         probabilities[numbers == fold] = trained.model.predict(images[numbers == fold], verbose=0)
         seconds.append(trained.seconds)
-        model = runner.DigitModel(f"fold {fold}", lambda batch, keras_model=trained.model:
+        model = runtime.DigitModel(f"fold {fold}", lambda batch, keras_model=trained.model:
                                   keras_model.predict_on_batch(batch[..., None]))
         fold_reading, _ = user_images.reading_accuracies(
             model, held_out_digits(images, labels, numbers == fold, READING_PER_DIGIT))
@@ -138,8 +135,8 @@ def main(argv=None):
     """Cross-validate each variant and print a Markdown table."""
     import numpy as np
 
-    import user_images
-    from digits import checks, data
+    from digits.evaluation import user_images
+    from digits.training import checks, data
 
     args = parse_args(argv)
     images, labels = data.load_split(checks.check_dataset(DEFAULT_DATA_DIR, strict=False).train)

@@ -2,6 +2,8 @@
 
 import argparse
 
+from digits.constants import SEED
+
 
 def benchmark_parser(doc, seed_help=None):
     """A parser described by the first paragraph of a benchmark's docstring that shows each
@@ -9,5 +11,5 @@ def benchmark_parser(doc, seed_help=None):
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     if seed_help:
-        parser.add_argument("--seed", type=int, default=42, help=seed_help)
+        parser.add_argument("--seed", type=int, default=SEED, help=seed_help)
     return parser

@@ -6,25 +6,20 @@ parallel, validation at the end); the distortion pipeline alone (every batch of 
 none trained on); the training steps alone (one epoch's steps on one fixed batch, all in one
 graph: the network's own arithmetic); and the validation pass alone.
 
-    python benchmarks/profile_improved.py [--epochs 5]
+    python -m benchmarks.profile_improved [--epochs 5]
 """
 
 import statistics
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from flags import benchmark_parser
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from bench_training import compute_only_epoch, epoch_timer  # noqa: E402  (after the path is set)
-from digits import augmentation, checks, data, training  # noqa: E402
-from digits.constants import DEFAULT_DATA_DIR  # noqa: E402
-from digits.recipes import RECIPES, steps_per_epoch  # noqa: E402
-from digits.tensorflow_setup import seed_everything  # noqa: E402
+from benchmarks.bench_training import compute_only_epoch, epoch_timer
+from benchmarks.flags import benchmark_parser
+from digits.constants import DEFAULT_DATA_DIR
+from digits.tensorflow_setup import seed_everything
+from digits.training import augmentation, checks, data, fit
+from digits.training.recipes import RECIPES, steps_per_epoch
 
 
 def parse_args(argv=None):
@@ -44,9 +39,9 @@ def main(argv=None):
                                               args.seed)
     steps = steps_per_epoch(len(train[0]), recipe.batch_size)
 
-    network = training.compile_network(recipe, steps)
+    network = fit.compile_network(recipe, steps)
     timer = epoch_timer()
-    training.fit(network, recipe, train, validation, args.seed, [timer])
+    fit.fit(network, recipe, train, validation, args.seed, [timer])
     real_epoch = statistics.median(timer.seconds[1:])  # the first epoch also traces the graphs
 
     pipeline = []

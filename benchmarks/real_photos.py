@@ -1,39 +1,35 @@
 """Read a folder of real photos and scans of handwritten digits with one or more models and print
 how many are read right, per kind of image and per source.
 
-The images' sources and truths are in tests/real_set_sources.csv; tests/real_set.py describes it.
+The images' sources and truths are in digits/evaluation/real_set_sources.csv;
+digits/evaluation/real_set.py describes it.
 Real photos are measured here, never trained on or used to choose anything (see the README's
 "Reading real photos"). With --tutorial, each model also reads the images as most OpenCV
 tutorials find digits (benchmarks/tutorial_reader.py; needs opencv-python-headless), to
 compare the two readers with the same model.
 
-    python benchmarks/real_photos.py FOLDER [--models models/mnist_cnn_improved.onnx outputs/mnist_cnn_model.onnx]
-    python benchmarks/real_photos.py FOLDER --tutorial
+    python -m benchmarks.real_photos FOLDER [--models models/mnist_cnn_improved.onnx outputs/mnist_cnn_model.onnx]
+    python -m benchmarks.real_photos FOLDER --tutorial
 """
 
 import json
 import sys
 from pathlib import Path
 
-from flags import benchmark_parser
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-import real_set  # noqa: E402  (after the path is set)
-from digits import reader, runner  # noqa: E402
-from digits.constants import ONNX_MODEL_FILE, SHIPPED_MODEL  # noqa: E402
+from benchmarks.flags import benchmark_parser
+from digits.constants import ONNX_MODEL_FILE, PROJECT_DIR, SHIPPED_MODEL
+from digits.evaluation import real_set
+from digits.reading import reader, readings
 
 
 def main(argv=None):
     """Read every labelled image with every model; print the table and each misread image."""
     parser = benchmark_parser(__doc__)
     parser.add_argument("folder", type=Path, help="the folder with the images, at <owner>+<name>/<path>")
-    parser.add_argument("--labels", type=Path, default=real_set.SOURCES.relative_to(REPO),
-                        help="the images' sources and truths (tests/real_set.py describes the columns)")
+    parser.add_argument("--labels", type=Path, default=real_set.SOURCES.relative_to(PROJECT_DIR),
+                        help="the images' sources and truths (digits/evaluation/real_set.py describes the columns)")
     parser.add_argument("--models", nargs="+", type=Path,
-                        default=[SHIPPED_MODEL.relative_to(REPO), Path("outputs") / ONNX_MODEL_FILE],
+                        default=[SHIPPED_MODEL.relative_to(PROJECT_DIR), Path("outputs") / ONNX_MODEL_FILE],
                         help="the .onnx, .h5 or .keras models to compare")
     parser.add_argument("--tutorial", action="store_true",
                         help="also read every image with the OpenCV tutorials' reader, with each model")
@@ -42,7 +38,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     readers = {"": reader.read_digits}
     if args.tutorial:
-        import tutorial_reader
+        from benchmarks import tutorial_reader
         readers[" (tutorial reader)"] = tutorial_reader.read_digits
     rows = real_set.read_labels(args.labels)
     missing = real_set.missing_images(rows, args.folder)
@@ -51,7 +47,7 @@ def main(argv=None):
                      f"for example {missing[0]}")
     tables, misread = {}, {}
     for path in args.models:
-        model = runner.load_model(path)
+        model = readings.load_model(path)
         for suffix, find in readers.items():
             results = real_set.score(rows, model, args.folder, find)
             tables[f"{path}{suffix}"] = real_set.summary(results)

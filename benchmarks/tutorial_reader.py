@@ -1,4 +1,4 @@
-"""The reader most OpenCV tutorials give, as a baseline for digits/reader.py on real photos.
+"""The reader most OpenCV tutorials give, as a baseline for digits/reading/ on real photos.
 
 Gray, a 5x5 Gaussian blur, an adaptive threshold (Gaussian-weighted 11x11 neighbourhood, 2 gray
 levels below its mean), the outer contours, each contour's bounding box if it is at least
@@ -7,7 +7,7 @@ Large images are first shrunk to WIDTH pixels across, as those tutorials do with
 imutils.resize. Boxes are put in lines with the project's own line finder, so that only the
 finding of ink and digits differs between the two readers.
 
-    python benchmarks/real_photos.py FOLDER --tutorial
+    python -m benchmarks.real_photos FOLDER --tutorial
 
 opencv-python-headless is needed for this file only (pip install opencv-python-headless).
 """
@@ -15,8 +15,10 @@ opencv-python-headless is needed for this file only (pip install opencv-python-h
 import cv2
 import numpy as np
 
-from digits import reader
+from digits import errors
 from digits.constants import FIELD_SIZE
+from digits.reading import reader
+from digits.reading.pieces import Piece
 
 WIDTH = 800
 BLUR = (5, 5)
@@ -29,7 +31,7 @@ def read_digits(path):
     """The digits of an image file as reader.FoundDigit, lines top to bottom, each left to right."""
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if image is None:
-        raise reader.ReaderError("not an image file")
+        raise errors.ReaderError("not an image file")
     scale = min(1.0, WIDTH / image.shape[1])
     if scale < 1:
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -41,11 +43,11 @@ def read_digits(path):
     for contour in contours:
         x, y, width, height = cv2.boundingRect(contour)
         if height >= MIN_HEIGHT:
-            pieces.append(reader.Piece([], 0, y, y + height, x, x + width))
+            pieces.append(Piece([], 0, y, y + height, x, x + width))
     if not pieces:
-        raise reader.ReaderError("no digit found")
+        raise errors.ReaderError("no digit found")
     found = []
-    for piece in reader.in_lines(pieces):
+    for piece in pieces.in_lines(pieces):
         crop = ink[piece.top:piece.bottom, piece.left:piece.right]
         side = max(crop.shape)
         square = np.zeros((side, side), np.uint8)

@@ -1,24 +1,17 @@
-"""Everything HandWritten_digit_Classifier.py uses, a module per job.
+"""Everything HandWritten_digit_Classifier.py uses, in layers, a folder each:
 
-Training (these import TensorFlow at the top, so only training and --export load them):
-    tensorflow_setup  start TensorFlow quietly, seed it
-    data              read the dataset folders with ImageDataGenerator, hold out a validation split
-    augmentation      random turns, shifts, zooms and elastic distortions of training digits
-    networks          the original network and the improved recipe's, loading saved models
-    training          fit a recipe, choose its temperature, evaluate
-    export            save and export models, each copy checked against the model in memory
+    training/     train and report: the dataset's checks and loader, recipes, distortions,
+                  networks, fitting, figures and metrics, exports (the modules that fit import
+                  TensorFlow at their top; checks, recipes and reports do not)
+    reading/      read people's images without TensorFlow: decode, light, ink, pieces, form
+                  (the reader's steps, in order), the model runtime, the not-a-digit check,
+                  readings and the --predict command
+    serving/      the --serve page and its JSON API
+    evaluation/   what measures the models: the reading sets, the real set, non-digit images
 
-Without TensorFlow (--help, --predict and --serve start in a fraction of a second):
-    constants         image size, classes, file names, extensions: each defined once
-    errors            the one-line error a user can fix
-    command_line      argparse with one-line errors, no abbreviations, flags of one mode only
-    recipes           the Recipe table: what each way of training decides
-    checks            the dataset and flags checked before TensorFlow starts
-    reports           figures, metrics.json, history.csv and the classification report
-    publishing        staging outputs, moving them into place at once, Ctrl-C held off
-    reader            finding digits in people's images and putting them in MNIST's form
-    runner            running a model (ONNX, or Keras through networks) on what the reader found;
-                      its unsure threshold is in thresholds.json, which a benchmark writes
-    predict           the --predict command: a line per image, annotated copies, inputs
-    server            the --serve page and its JSON API
+Beside them, what every layer shares: constants (each fact once), errors, formats (percentages),
+publishing (outputs moved into place at once), command_line, tensorflow_setup (TensorFlow
+started quietly; training, and reading an .h5 or .keras model). Reading imports neither training
+nor serving; serving imports reading; evaluation may import any layer; no module imports another
+that imports it back (tests/test_layout.py).
 """

@@ -3,6 +3,9 @@
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The seed of every run, benchmark and build unless --seed says otherwise.
+SEED = 42
+SCRIPT = PROJECT_DIR / "HandWritten_digit_Classifier.py"
 DEFAULT_DATA_DIR = PROJECT_DIR / "reduced_mnist"
 # Relative, so a run writes beside where it is started, as most command-line tools do.
 DEFAULT_OUTPUT_DIR = Path("outputs")
@@ -30,17 +33,24 @@ REPORTS = (METRICS_FILE, HISTORY_FILE, REPORT_FILE)
 # --serve read with until a model is trained.
 SHIPPED_MODEL = PROJECT_DIR / "models" / "mnist_cnn_improved.onnx"
 SHIPPED_METRICS = PROJECT_DIR / "models" / METRICS_FILE
-# The not-a-digit check, made by models/build_gate.py; it reads whatever model reads the digits.
-SHIPPED_GATE = PROJECT_DIR / "models" / "not_a_digit.onnx"
-SHIPPED_GATE_INFO = PROJECT_DIR / "models" / "not_a_digit.json"
+# The not-a-digit check, made by models/build_not_a_digit.py; it reads beside whichever model
+# reads the digits.
+SHIPPED_NOT_A_DIGIT = PROJECT_DIR / "models" / "not_a_digit.onnx"
+SHIPPED_NOT_A_DIGIT_INFO = PROJECT_DIR / "models" / "not_a_digit.json"
 
 # What flow_from_directory reads for training; --predict also reads GIF and WebP.
 TRAINING_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
 IMAGE_EXTENSIONS = (*TRAINING_EXTENSIONS, ".gif", ".webp")
 
+# How far an exported or reloaded model's probabilities may be from the model in memory's.
+EXPORT_TOLERANCE = 1e-5
+
 # --export: Keras' name for each format, and the suffix of the file (or folder) it writes.
 EXPORT_FORMATS = {"onnx": ("onnx", ".onnx"), "litert": ("litert", ".tflite"),
                   "saved_model": ("tf_saved_model", "_saved_model")}
+
+# --dry-run trains one epoch on this many batches.
+DRY_RUN_BATCHES = 4
 
 # --serve: this machine only, unless --host says otherwise.
 DEFAULT_PORT = 8000

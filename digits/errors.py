@@ -7,3 +7,11 @@ class UserError(Exception):
 
 class UsageError(UserError):
     """Flags that do not go together, found after parsing; reported as argparse reports its own."""
+
+
+class ReaderError(ValueError):
+    """An image that cannot be read as digits; the message says why, in a few words."""
+
+
+class ImageTooLargeError(ReaderError):
+    """An image with more pixels than it is safe to decode."""

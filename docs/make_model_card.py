@@ -8,7 +8,7 @@ writes); the recorded cross-validation (docs/model_card/cross_validation.json, w
 metrics.json). Measures here, on the committed test split and the reading sets: calibration,
 the unsure and not-a-digit rates, the reading accuracies, the failure examples' readings.
 
-    python docs/make_model_card.py [--original outputs/]     # about 2 minutes on 2 cores
+    python -m docs.make_model_card [--original outputs/]     # about 2 minutes on 2 cores
 """
 
 import argparse
@@ -21,17 +21,22 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.summarise_runs import mean_and_deviation
+from digits.constants import (
+    CLASS_NAMES,
+    DEFAULT_OUTPUT_DIR,
+    METRICS_FILE,
+    ONNX_MODEL_FILE,
+    PROJECT_DIR,
+    SHIPPED_METRICS,
+    SHIPPED_MODEL,
+)
+from digits.errors import UserError
+from digits.evaluation import not_a_digit_images, user_images
+from digits.reading import readings
+from digits.training import reports
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
-
-import user_images  # noqa: E402  (after the path is set)
-from benchmarks.summarise_runs import mean_and_deviation  # noqa: E402
-from digits import non_digits, reports, runner  # noqa: E402
-from digits.constants import (CLASS_NAMES, DEFAULT_OUTPUT_DIR, METRICS_FILE,  # noqa: E402
-                              ONNX_MODEL_FILE, SHIPPED_METRICS, SHIPPED_MODEL)
-from digits.errors import UserError  # noqa: E402
-
 CARD = HERE / "MODEL_CARD.md"
 DIAGRAM = HERE / "reliability_diagram.png"
 RECORDED = HERE / "model_card"
@@ -97,20 +102,20 @@ def table(header, rows):
 def measure(models, test_images, test_digits):
     """Everything the card measures itself, per model name: calibration, unsure and refused
     shares of the test split, non-digits read as sure digits, the reading sets."""
-    letters = non_digits.letter_forms(non_digits.MEASURING_FONTS, LETTER_SIZES)
-    shapes = non_digits.shape_forms(SHAPES, np.random.default_rng(non_digits.MEASURING_SEED))
+    letters = not_a_digit_images.letter_forms(not_a_digit_images.MEASURING_FONTS, LETTER_SIZES)
+    shapes = not_a_digit_images.shape_forms(SHAPES, np.random.default_rng(not_a_digit_images.MEASURING_SEED))
     measured = {}
     for name, model in models.items():
         probabilities = model.probabilities(test_images)
-        unchecked = dataclasses.replace(model, gate=None)  # as --predict reads by default
+        unchecked = dataclasses.replace(model, not_a_digit=None)  # as --predict reads by default
         reading, _ = user_images.reading_accuracies(unchecked)
         handwriting, count = user_images.handwriting_accuracy(unchecked)
         if count:
             reading[f"{user_images.HANDWRITING_SET}, {count}"] = handwriting
         measured[name] = {
             "calibration": reports.calibration(probabilities, test_digits),
-            "unsure": float(np.mean(probabilities.max(axis=1) < runner.UNSURE_BELOW)),
-            "refused": float(np.mean(model.gate.not_digits(test_images))),
+            "unsure": float(np.mean(probabilities.max(axis=1) < readings.UNSURE_BELOW)),
+            "refused": float(np.mean(model.not_a_digit.refuses(test_images))),
             "letters": user_images.sure_digit_shares(model, letters),
             "shapes": user_images.sure_digit_shares(model, shapes),
             "reading": reading}
@@ -120,9 +125,9 @@ def measure(models, test_images, test_digits):
 def failure_rows(model):
     """Each failure example, what it shows, what it should read and what the model reads
     (without the not-a-digit check, as --predict reads by default)."""
-    model = dataclasses.replace(model, gate=None)
+    model = dataclasses.replace(model, not_a_digit=None)
     return [(f"[{file_name}](examples/{file_name})", what, expected,
-             runner.text_of(runner.read_image(model, HERE / "examples" / file_name), " / "))
+             readings.text_of(readings.read_image(model, HERE / "examples" / file_name), " / "))
             for file_name, expected, what in FAILURES]
 
 
@@ -131,7 +136,7 @@ def card_text(shipped, original, measured, cross_validation, real_photos):
     names = list(measured)
     parts = [f"""# Model card: the digit models of this project
 
-Written by `python docs/make_model_card.py` from the recorded metrics (`models/{METRICS_FILE}`,
+Written by `python -m docs.make_model_card` from the recorded metrics (`models/{METRICS_FILE}`,
 the original recipe's run), the recorded benchmark results in `docs/model_card/`, and what the
 script measured with the models themselves on {processor()} ({os.cpu_count()} cores, Python
 {platform.python_version()}). Edit the script, not this file.
@@ -139,8 +144,8 @@ script measured with the models themselves on {processor()} ({os.cpu_count()} co
 ## What the models are for, and what not
 
 For reading handwritten digits 0-9, one at a time or several side by side: drawings on the
-page, photos and scans of digits on paper, after the reader (`digits/reader.py`) has found each
-digit and put it in MNIST's 28x28 form. The shipped model (`{SHIPPED_MODEL.relative_to(REPO)}`)
+page, photos and scans of digits on paper, after the reader (`digits/reading/`) has found each
+digit and put it in MNIST's 28x28 form. The shipped model (`{SHIPPED_MODEL.relative_to(PROJECT_DIR)}`)
 is what `--predict` and `--serve` use until a model is trained into `outputs/`; the original
 recipe's model is the one the tutorial trains. Not for: letters, words or symbols (every piece
 is read as a digit unless `--not-a-digit` is given); digits that touch each other; anything
@@ -212,9 +217,9 @@ never trained or chosen on):
         columns = real_photos["columns"]
         groups = [group for group in next(iter(columns.values())) if not group.startswith("source:")]
         parts.append(f"""Real photos, scans and drawings of handwritten digits by people ({real_photos['images']}
-images from {real_photos['sources']} public repositories, listed in `tests/real_set_sources.csv`;
-measured only, never trained or chosen on; recorded by `python benchmarks/real_photos.py FOLDER
---tutorial --json {REAL_PHOTOS.relative_to(REPO)}`, since the images are not in this repository).
+images from {real_photos['sources']} public repositories, listed in `digits/evaluation/real_set_sources.csv`;
+measured only, never trained or chosen on; recorded by `python -m benchmarks.real_photos FOLDER
+--tutorial --json {REAL_PHOTOS.relative_to(PROJECT_DIR)}`, since the images are not in this repository).
 Exactly right, then per digit (1 - edit distance / length); "tutorial reader": the same model
 reading what the common OpenCV tutorial finds (adaptive threshold, contours):
 
@@ -223,10 +228,10 @@ reading what the common OpenCV tutorial finds (adaptive threshold, contours):
                                       for column in columns.values())) for group in groups]))
     parts.append(f"""## Unsure readings and not a digit
 
-A reading below {runner.UNSURE_BELOW} is marked unsure; `--not-a-digit` adds a check that says
+A reading below {readings.UNSURE_BELOW} is marked unsure; `--not-a-digit` adds a check that says
 "not a digit" (`models/not_a_digit.onnx`). "Sure digit": neither refused nor unsure. Letters:
 capitals and small letters unlike digits in matplotlib's STIX and Computer Modern fonts; shapes:
-stars, hearts, spirals, scribbles from the generator's measuring seed (`digits/non_digits.py`);
+stars, hearts, spirals, scribbles from the generator's measuring seed (`digits/not_a_digit_images.py`);
 neither was used to train or choose anything.
 
 """ + table(("", *names), [
@@ -245,8 +250,8 @@ def main(argv=None):
     try:
         original_path, original_metrics = original_run(args.original)
         shipped_metrics = json.loads(SHIPPED_METRICS.read_text())
-        models = {"shipped": runner.load_model(SHIPPED_MODEL, not_a_digit=True),
-                  "original": runner.load_model(original_path, not_a_digit=True)}
+        models = {"shipped": readings.load_model(SHIPPED_MODEL, not_a_digit=True),
+                  "original": readings.load_model(original_path, not_a_digit=True)}
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -266,22 +271,22 @@ def main(argv=None):
 
 ```
 python HandWritten_digit_Classifier.py                 # the original recipe's run, into outputs/
-python models/build_model.py                           # the shipped model and its metrics.json
-python benchmarks/compare_recipes.py --variants improved thicker-thinner slanted softer-fainter original \\
-    --json {CROSS_VALIDATION.relative_to(REPO)}
-python models/build_gate.py                            # the not-a-digit check
+python -m models.build_model                           # the shipped model and its metrics.json
+python -m benchmarks.compare_recipes --variants improved thicker-thinner slanted softer-fainter original \\
+    --json {CROSS_VALIDATION.relative_to(PROJECT_DIR)}
+python -m models.build_not_a_digit                            # the not-a-digit check
 for seed in 42 43 44; do
     for recipe in improved original; do
         python HandWritten_digit_Classifier.py --recipe $recipe --seed $seed --data-dir reduced_mnist \\
             --output-dir runs/$recipe-$seed
-        cp runs/$recipe-$seed/metrics.json {SEED_RUNS.relative_to(REPO)}/$recipe-$seed.json
+        cp runs/$recipe-$seed/metrics.json {SEED_RUNS.relative_to(PROJECT_DIR)}/$recipe-$seed.json
     done
 done
-python docs/make_model_card.py                         # this card and the reliability diagram
+python -m docs.make_model_card                         # this card and the reliability diagram
 ```
 """
     CARD.write_text(text)
-    print(f"Wrote {CARD.relative_to(REPO)} and {DIAGRAM.relative_to(REPO)}")
+    print(f"Wrote {CARD.relative_to(PROJECT_DIR)} and {DIAGRAM.relative_to(PROJECT_DIR)}")
     return 0
 
 

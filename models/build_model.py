@@ -2,26 +2,33 @@
 script as a user would train it; its .onnx and metrics.json are copied here. --predict and
 --serve read with it until a model is trained into outputs/.
 
-    python models/build_model.py      # about 2 minutes on 2 cores
+    python -m models.build_model      # about 2 minutes on 2 cores
 """
 
+import argparse
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import HandWritten_digit_Classifier as classifier
+from digits.constants import (
+    DEFAULT_DATA_DIR,
+    METRICS_FILE,
+    ONNX_MODEL_FILE,
+    PROJECT_DIR,
+    SEED,
+    SHIPPED_METRICS,
+    SHIPPED_MODEL,
+)
 
-import HandWritten_digit_Classifier as classifier  # noqa: E402  (after the path is set)
-from digits.constants import (DEFAULT_DATA_DIR, METRICS_FILE, ONNX_MODEL_FILE,  # noqa: E402
-                              PROJECT_DIR, SHIPPED_METRICS, SHIPPED_MODEL)
-
-RECIPE, SEED = "improved", 42
+RECIPE = "improved"
 
 
-def main():
+def main(argv=None):
     """Train, then copy the model and its metrics next to this file; return the exit status."""
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
     # From the project's folder, so that metrics.json names the dataset relative to it, not by
     # this machine's path.
     os.chdir(PROJECT_DIR)

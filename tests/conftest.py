@@ -5,37 +5,35 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from digits.constants import DEFAULT_DATA_DIR
+from digits.constants import DEFAULT_DATA_DIR, PROJECT_DIR, SCRIPT
 
-REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "HandWritten_digit_Classifier.py"
 DATASET = DEFAULT_DATA_DIR
 TINY_PER_CLASS = 4
 
-# Run the script with `import tensorflow` made to fail, to prove a path never reaches it.
-# The script's folder goes first on the path, as Python puts it for `python script.py`.
-_WITHOUT_TENSORFLOW = ("import os, runpy, sys; sys.modules['tensorflow'] = None; "
-                       "sys.argv = sys.argv[1:]; sys.path.insert(0, os.path.dirname(sys.argv[0])); "
-                       "runpy.run_path(sys.argv[0], run_name='__main__')")
+# Run the script with `import tensorflow` made to fail, to prove a path never reaches it. With
+# -c, Python puts the current folder first on the path instead of the script's: PYTHONPATH adds
+# the script's, as `python script.py` would.
+_WITHOUT_TENSORFLOW = ("import runpy, sys; sys.modules['tensorflow'] = None; "
+                       "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
 
 
 def run_script(*args, without_tensorflow=False, timeout=300, cwd=None):
     """Run the script in a subprocess, as a user would; return the CompletedProcess."""
     prefix = ["-c", _WITHOUT_TENSORFLOW] if without_tensorflow else []
     command = [sys.executable, *prefix, str(SCRIPT), *map(str, args)]
+    path = {"PYTHONPATH": str(PROJECT_DIR)} if without_tensorflow else {}
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                          env={**os.environ, "PYTHONUNBUFFERED": "1", **path})
 
 
-def start_serving(*args, preexec_fn=None):
+def start_serving(*args, preexec_fn=None, cwd=None):
     """Start `--serve` with the given flags, as a user would; return the process and its first
     line of output."""
     process = subprocess.Popen([sys.executable, str(SCRIPT), "--serve", *map(str, args)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=preexec_fn)
     return process, process.stdout.readline()
 
@@ -72,7 +70,15 @@ def default_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def default_model(default_run):
     """The default model as --predict loads it: the .onnx, in ONNX Runtime."""
-    from digits import runner
     from digits.constants import ONNX_MODEL_FILE
+    from digits.reading import runtime
 
-    return runner.load_onnx_model(default_run / ONNX_MODEL_FILE)
+    return runtime.load_onnx_model(default_run / ONNX_MODEL_FILE)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need the default model wait for its full training (about half a minute on 2
+    cores): they belong to the slow tier, with those marked slow by hand."""
+    for item in items:
+        if "default_run" in item.fixturenames:
+            item.add_marker(pytest.mark.slow)

@@ -4,8 +4,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from benchmarks.summarise_runs import main as summarise
-from conftest import REPO
+from digits.constants import PROJECT_DIR
 
 
 def test_summary_gives_mean_and_sample_deviation_per_recipe_then_each_run(tmp_path, capsys):
@@ -29,8 +31,15 @@ def test_summary_gives_mean_and_sample_deviation_per_recipe_then_each_run(tmp_pa
         "| `improved` | 1 | validation split | 0.9950 / 0.0200 | 0.9910 / 0.0400 | 80.0 |"]
 
 
-def test_training_benchmark_documents_its_flags():
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_training.py"), "--help"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0
-    assert "--epochs" in result.stdout and "--rounds" in result.stdout and "--json" in result.stdout
+SCRIPTS = sorted(f"{path.parent.name}.{path.stem}" for folder in ("benchmarks", "models", "docs")
+                 for path in (PROJECT_DIR / folder).glob("*.py") if path.stem not in ("flags", "tutorial_reader"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", SCRIPTS)
+def test_every_script_runs_as_the_readme_says_from_the_projects_folder(module):
+    # As `python -m benchmarks.reading_sets`: the package is imported the normal way.
+    result = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True,
+                            cwd=PROJECT_DIR)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: ")

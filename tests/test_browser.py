@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import user_images
 from conftest import DATASET, start_serving
-from digits import runner
 from digits.constants import SHIPPED_MODEL
+from digits.evaluation import user_images
+from digits.reading import readings
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None and not os.environ.get("DIGITS_REQUIRE_BROWSER"):
@@ -114,13 +114,15 @@ def test_a_digit_drawn_with_the_mouse_is_read(page):
         page.screenshot(path=os.environ[SCREENSHOT_ENV], full_page=True)
 
 
-def test_the_page_shows_percentages_as_the_command_line_does(page):
-    # Cut, not rounded: 55.56% is 55.5% on both; and never 100%.
-    probabilities = [0.5556, 0.99996, 1.0, 0.0, 0.07, 0.1234567, 0.999, 0.3, 0.57, 1 / 3]
-    shown = [runner.percent(runner.fraction(probability)) for probability in probabilities]
-    fractions = [runner.fraction(probability) for probability in probabilities]
-    assert page.evaluate("fractions => fractions.map(percent)", fractions) == shown
-    assert shown == [runner.percent(probability) for probability in probabilities]
+def test_the_page_shows_the_percentages_the_api_gives(page, tmp_path):
+    photo = tmp_path / "three.png"
+    Image.fromarray(255 - user_images.nth_test_digit(3, 1)).resize((140, 140)).save(photo)
+    with page.expect_response("**/api/predict") as response:
+        page.set_input_files("#file", str(photo))
+    assert wait_for_answer(page) == "3"
+    digit = response.value.json()["digits"][0]
+    assert page.locator(".digit .bar .value").all_text_contents() == digit["percents"]
+    assert f"({digit['percents'][3]})" in page.locator(".digit h2").text_content()
 
 
 def test_an_uploaded_photo_is_read(page, tmp_path):
@@ -169,13 +171,13 @@ def test_a_number_with_an_unsure_digit_says_which_to_check(page, tmp_path, defau
     for first, second in ((3, 8), (4, 9), (1, 7), (5, 6), (2, 3), (0, 6)):
         blend = np.maximum(user_images.nth_test_digit(first), user_images.nth_test_digit(second))
         user_images.number_image([user_images.nth_test_digit(7, 1), blend], np.random.default_rng(0)).save(photo)
-        read = runner.read_image(default_model, photo)
+        read = readings.read_image(default_model, photo)
         if [digit.unsure for digit in read] == [False, True]:
             break
     else:
         pytest.fail("no pair of digits drawn over each other was read unsure")
     page.set_input_files("#file", str(photo))
-    assert wait_for_answer(page) == runner.text_of(read)
+    assert wait_for_answer(page) == readings.text_of(read)
     assert page.inner_text("#note") == ("Unsure: the model is not sure of every digit; "
                                         "check the ones marked unsure below.")
     assert page.locator(".digit.unsure").count() == 1

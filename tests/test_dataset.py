@@ -1,6 +1,7 @@
 """The committed reduced_mnist/ is exactly what reduced_mnist/build_dataset.py builds."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import DATASET
@@ -17,6 +18,7 @@ def test_split_is_400_train_100_test_per_digit_and_disjoint():
         assert set(labels[np.concatenate([train, test])]) == {digit}
 
 
+@pytest.mark.slow
 def test_committed_files_are_the_builders_images():
     expected = {(split, str(digit), name): pixels for split, digit, name, pixels in dataset_images()}
     committed = {path.relative_to(DATASET).parts: path for path in DATASET.glob("*/*/*.png")}
@@ -29,6 +31,7 @@ def test_committed_files_are_the_builders_images():
             np.testing.assert_array_equal(np.asarray(image), expected[key], err_msg=str(path))
 
 
+@pytest.mark.slow
 def test_builder_regenerates_the_folder_byte_for_byte(tmp_path):
     write_dataset(tmp_path)
     built = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*.png"))

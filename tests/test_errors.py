@@ -115,6 +115,7 @@ def messy_run(tmp_path_factory):
     return result, root, corrupt, before
 
 
+@pytest.mark.slow
 def test_kaggle_folder_names_are_accepted(messy_run):
     result = messy_run[0]
     assert result.returncode == 0, result.stderr
@@ -162,8 +163,9 @@ def test_the_data_folder_is_never_written(messy_run):
     (["--export", "pdf"], "--export"),
     (["--serve", "--port", "70000"], "--port"),
     (["--predict"], "--predict"),
-    (["--epoch", "5"], "unrecognized arguments: --epoch 5"),  # not taken for --epochs
-    (["--out", "x"], "unrecognized arguments: --out x"),
+    (["--epoch", "5"], "unrecognized arguments: --epoch 5; did you mean --epochs?"),  # not taken for it
+    (["--predcit", "a.png"], "unrecognized arguments: --predcit a.png; did you mean --predict?"),
+    (["--out", "x"], "unrecognized arguments: --out x; did you mean --output?"),
 ])
 def test_bad_flags_are_usage_errors(tmp_path, args, flag):
     assert_one_line_error(run_before_training(tmp_path, *args), 2, flag)
@@ -220,6 +222,7 @@ def test_a_failed_write_leaves_the_earlier_file_intact(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == [MODEL_FILE]
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_training_stops_cleanly(tiny_dataset, tmp_path):
     output_dir = tmp_path / "outputs"
     output_dir.mkdir()
@@ -269,13 +272,13 @@ def test_a_predict_folder_that_is_a_file_names_its_flag(tmp_path, flag):
 
 
 def test_no_trained_model_names_the_onnx_file_and_where_it_was_looked_for(tmp_path, monkeypatch):
-    from digits import runner
     from digits.errors import UserError
+    from digits.reading import runtime
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(runner, "SHIPPED_MODEL", tmp_path / "no-shipped-model.onnx")
+    monkeypatch.setattr(runtime, "SHIPPED_MODEL", tmp_path / "no-shipped-model.onnx")
     with pytest.raises(UserError) as error:
-        runner.choose_reading_model(None, Path("outputs"))
+        runtime.choose_reading_model(None, Path("outputs"))
     assert str(error.value) == (f"no trained model: outputs/mnist_cnn_model.onnx not found (looked "
                                 f"for in the current folder, {tmp_path}); train one first with "
                                 "`python HandWritten_digit_Classifier.py`, or pass --model FILE or "

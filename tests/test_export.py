@@ -9,8 +9,9 @@ import pytest
 
 import HandWritten_digit_Classifier as classifier
 from conftest import DATASET
-from digits import checks, data, export, networks, runner
 from digits.constants import MODEL_FILE, ONNX_MODEL_FILE
+from digits.reading import runtime
+from digits.training import checks, data, export
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +20,8 @@ def test_split():
 
 
 def test_training_writes_an_onnx_model_that_answers_like_keras(default_run, test_split):
-    expected = networks.load_saved_model(default_run / MODEL_FILE).predict(test_split[0], verbose=0)
-    got = runner.load_onnx_model(default_run / ONNX_MODEL_FILE).probabilities(test_split[0][..., 0])
+    expected = runtime.load_keras_model(default_run / MODEL_FILE).predict(test_split[0], verbose=0)
+    got = runtime.load_onnx_model(default_run / ONNX_MODEL_FILE).probabilities(test_split[0][..., 0])
     np.testing.assert_array_equal(got.argmax(axis=1), expected.argmax(axis=1))
     assert np.abs(got - expected).max() <= export.EXPORT_TOLERANCE
 
@@ -28,7 +29,7 @@ def test_training_writes_an_onnx_model_that_answers_like_keras(default_run, test
 def test_the_trained_model_scores_what_its_metrics_say(default_run, test_split):
     # The default run's figures, recomputed from the .onnx a user gets.
     metrics = json.loads((default_run / "metrics.json").read_text())
-    probabilities = runner.load_onnx_model(default_run / ONNX_MODEL_FILE).probabilities(test_split[0][..., 0])
+    probabilities = runtime.load_onnx_model(default_run / ONNX_MODEL_FILE).probabilities(test_split[0][..., 0])
     truth = test_split[1].argmax(axis=1)
     # Not the loss: Keras computes it from the scores inside the softmax, which can exceed what
     # float32 probabilities of exactly 0 let one recompute.
@@ -56,7 +57,7 @@ def test_export_writes_each_format_beside_the_model_and_checks_it(keras_file, te
     assert target.exists() and sorted(path.name for path in keras_file.parent.iterdir()) == sorted(
         ["digits.h5", written])
     images = test_split[0][:50]
-    expected = networks.load_saved_model(keras_file).predict(images, verbose=0)
+    expected = runtime.load_keras_model(keras_file).predict(images, verbose=0)
     np.testing.assert_allclose(export.exported_probabilities(target, export_format, images), expected,
                                atol=export.EXPORT_TOLERANCE)
     assert "Found" not in captured.out and "INFO" not in captured.err  # no loader or LiteRT chatter

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digits import augmentation, checks, data, networks, training
-from digits.recipes import RECIPES, Distortion, steps_per_call
 from digits.tensorflow_setup import keras, tf
+from digits.training import augmentation, checks, data, fit, networks
+from digits.training.recipes import RECIPES, Distortion, steps_per_call
 
 
 def test_original_model_is_the_original_network():
@@ -26,7 +26,7 @@ def test_original_model_is_the_original_network():
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
 def test_every_recipe_compiles_a_network_for_28x28_digits(recipe):
-    network = training.compile_network(RECIPES[recipe], steps=1)
+    network = fit.compile_network(RECIPES[recipe], steps=1)
     assert network.input_shape == (None, 28, 28, 1) and network.output_shape == (None, 10)
     assert network.optimizer.__class__.__name__ == "Adam"
 
@@ -46,13 +46,13 @@ def test_the_temperature_chosen_is_the_one_with_the_lowest_loss():
     rng = np.random.default_rng(2)
     images = rng.random((64, 28, 28, 1)).astype(np.float32)
     labels = np.eye(10)[rng.integers(10, size=64)]
-    chosen = training.choose_temperature(network, images, labels)
+    chosen = fit.choose_temperature(network, images, labels)
 
     def loss(temperature):
         probabilities = networks.tempered(network, temperature).predict(images, verbose=0)
         return -np.mean(np.log(probabilities[labels.astype(bool)]))
 
-    assert all(loss(chosen) <= loss(other) + 1e-6 for other in training.TEMPERATURES[::6])
+    assert all(loss(chosen) <= loss(other) + 1e-6 for other in fit.TEMPERATURES[::6])
 
 
 def test_ctrl_c_during_fitting_stops_it_at_the_end_of_the_call_into_tensorflow():
@@ -66,7 +66,7 @@ def test_ctrl_c_during_fitting_stops_it_at_the_end_of_the_call_into_tensorflow()
     images, labels = np.zeros((8, 28, 28, 1), np.float32), np.eye(10)[np.arange(8)]
     handler = signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt) as stopped:
-        training.fit(training.compile_network(recipe, steps=1), recipe, (images, labels),
+        fit.fit(fit.compile_network(recipe, steps=1), recipe, (images, labels),
                      (images, labels), seed=0, callbacks=[PressCtrlC()])
     assert stopped.traceback[-1].name == "on_train_batch_end"
     assert signal.getsignal(signal.SIGINT) is handler

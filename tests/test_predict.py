@@ -7,13 +7,13 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 import HandWritten_digit_Classifier as classifier
-import user_images
 from conftest import run_script
-from user_images import committed_test_digits
-from digits import reader, runner
-from digits.constants import (MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE, SHIPPED_METRICS,
-                              SHIPPED_MODEL)
-from digits.predict import label_position
+from digits import errors
+from digits.constants import MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE, SHIPPED_METRICS, SHIPPED_MODEL
+from digits.evaluation import user_images
+from digits.evaluation.user_images import committed_test_digits
+from digits.reading import form, ink, reader, readings, runtime
+from digits.reading.predict import label_position
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def clear_seven(default_model):
 
 
 def read(model, source):
-    return "".join(str(digit.digit) for digit in runner.read_image(model, source))
+    return "".join(str(digit.digit) for digit in readings.read_image(model, source))
 
 
 def sixteen_bit(image):
@@ -106,20 +106,20 @@ def test_a_long_thin_stroke_is_reduced_before_it_is_widened():
     # first, it takes milliseconds, and the stroke keeps its full strength.
     line = np.zeros((40, 700), np.float32)
     line[20] = 1
-    widened = reader.thicken(line, line > 0)
-    assert max(widened.shape) < 2 * reader.MAX_THICKEN_SIDE and widened.max() == 1
+    widened = form.thicken(line, line > 0)
+    assert max(widened.shape) < 2 * form.MAX_THICKEN_SIDE and widened.max() == 1
     assert (widened > 0).sum(axis=0).max() >= 3  # the one-pixel line became a stroke
 
 
 def ink_of(mask):
-    return reader.Ink(mask.astype(np.float32), mask.copy())
+    return ink.Ink(mask.astype(np.float32), mask.copy())
 
 
 def test_a_ruled_line_is_removed_but_not_where_a_stroke_crosses_it():
     mask = np.zeros((60, 60), bool)
     mask[5:55, 27:33] = True  # a 1, six pixels wide
     mask[30, :] = True        # a ruled line one pixel thick across the image
-    kept = reader.without_ruled_lines(ink_of(mask)).strength > 0
+    kept = ink.without_ruled_lines(ink_of(mask)).strength > 0
     assert not kept[30, :27].any() and not kept[30, 33:].any()
     assert kept[5:55, 27:33].all()
 
@@ -129,11 +129,11 @@ def test_a_bar_as_thick_as_the_strokes_is_not_a_ruled_line():
     mask[2:4, :] = True
     for row in range(4, 15):
         mask[row, 14 - row // 2:16 - row // 2] = True
-    assert np.array_equal(reader.without_ruled_lines(ink_of(mask)).strength > 0, mask)
+    assert np.array_equal(ink.without_ruled_lines(ink_of(mask)).strength > 0, mask)
 
 
 def test_blank_image_is_an_error():
-    with pytest.raises(reader.ReaderError, match="no digit found"):
+    with pytest.raises(errors.ReaderError, match="no digit found"):
         reader.read_digits(Image.new("L", (200, 200), 230))
 
 
@@ -142,33 +142,33 @@ def test_blank_image_is_an_error():
 def reading(probabilities, position=0):
     box = reader.Box(position * 30, 0, 28, 28)
     probabilities = np.asarray(probabilities, dtype=np.float32)
-    return runner.DigitReading(int(probabilities.argmax()), probabilities, box,
+    return readings.DigitReading(int(probabilities.argmax()), probabilities, box,
                                     np.zeros((28, 28), np.float32))
 
 
 def test_no_reading_prints_as_100_percent():
     almost = reading([0.99996, 0.00004] + [0] * 8)
-    assert runner.describe("a.png", [almost]).startswith("a.png: 0 (99.9%); runners-up 1 (0.0%)")
-    assert runner.reading_json("a.png", [almost])["confidence"] < 1
+    assert readings.describe("a.png", [almost]).startswith("a.png: 0 (99.9%); runners-up 1 (0.0%)")
+    assert readings.reading_json("a.png", [almost])["confidence"] < 1
     saturated = reading([1.0] + [0] * 9)  # what float32 softmax gives, right or wrong
-    assert runner.describe("a.png", [saturated]).startswith("a.png: 0 (99.9%); ")
-    assert runner.reading_json("a.png", [saturated])["confidence"] == 0.999999
+    assert readings.describe("a.png", [saturated]).startswith("a.png: 0 (99.9%); ")
+    assert readings.reading_json("a.png", [saturated])["confidence"] == 0.999999
 
 
 def test_a_doubtful_reading_is_marked_unsure():
     doubtful = reading([0.1, 0.0, 0.6, 0.3] + [0] * 6)
-    assert runner.describe("a.png", [doubtful]).startswith("a.png: 2 (60.0%) (unsure); ")
-    assert runner.reading_json("a.png", [doubtful])["unsure"] is True
+    assert readings.describe("a.png", [doubtful]).startswith("a.png: 2 (60.0%) (unsure); ")
+    assert readings.reading_json("a.png", [doubtful])["unsure"] is True
     sure = reading([0.0, 0.0, 0.995, 0.005] + [0] * 6)
-    assert "unsure" not in runner.describe("a.png", [sure])
+    assert "unsure" not in readings.describe("a.png", [sure])
 
 
 def test_a_number_is_described_digit_by_digit():
     sure = 255 / 256  # exact in float32: 99.6%
     digits = [reading(np.where(np.eye(10)[digit] > 0, sure, (1 - sure) / 9), position)
               for position, digit in enumerate((2, 0, 2, 4))]
-    assert runner.describe("n.png", digits) == "n.png: 2024; 2 (99.6%), 0 (99.6%), 2 (99.6%), 4 (99.6%)"
-    described = runner.reading_json("n.png", digits)
+    assert readings.describe("n.png", digits) == "n.png: 2024; 2 (99.6%), 0 (99.6%), 2 (99.6%), 4 (99.6%)"
+    described = readings.reading_json("n.png", digits)
     assert described["text"] == "2024" and [d["box"] for d in described["digits"]][1] == [30, 0, 28, 28]
     assert "digit" not in described and "probabilities" not in described
 
@@ -274,8 +274,8 @@ def test_keras_and_onnx_models_give_the_same_answers(default_run, inputs):
     images = sorted(path for path in inputs[0].iterdir() if path.suffix != ".md")
     answers = {}
     for model_file in (ONNX_MODEL_FILE, MODEL_FILE, NATIVE_MODEL_FILE):
-        model = runner.load_model(default_run / model_file)
-        answers[model_file] = [runner.read_image(model, path) for path in images]
+        model = readings.load_model(default_run / model_file)
+        answers[model_file] = [readings.read_image(model, path) for path in images]
     onnx = answers.pop(ONNX_MODEL_FILE)
     for keras_answers in answers.values():
         for ours, theirs in zip(onnx, keras_answers):
@@ -285,10 +285,10 @@ def test_keras_and_onnx_models_give_the_same_answers(default_run, inputs):
 
 
 def test_the_default_model_is_the_onnx_one_when_training_wrote_it(default_run, tmp_path):
-    assert runner.default_model_path(default_run) == default_run / ONNX_MODEL_FILE
-    assert runner.default_model_path(tmp_path) == tmp_path / ONNX_MODEL_FILE  # what to train
+    assert runtime.default_model_path(default_run) == default_run / ONNX_MODEL_FILE
+    assert runtime.default_model_path(tmp_path) == tmp_path / ONNX_MODEL_FILE  # what to train
     (tmp_path / MODEL_FILE).write_bytes(b"an older run's")
-    assert runner.default_model_path(tmp_path) == tmp_path / MODEL_FILE
+    assert runtime.default_model_path(tmp_path) == tmp_path / MODEL_FILE
 
 
 def test_cli_missing_model(inputs, tmp_path):
@@ -322,7 +322,9 @@ def test_a_label_goes_above_the_box_or_else_below_it(top, expected_anchor):
 
 @pytest.mark.parametrize("name, message", [("broken.h5", "is not a Keras .h5/.keras model"),
                                            ("broken.keras", "is not a Keras .h5/.keras model"),
-                                           ("broken.onnx", "is not an ONNX model")])
+                                           ("broken.onnx", "is not an ONNX model"),
+                                           ("requirements.txt", "is not a model file: --model takes an "
+                                                                ".onnx, .h5 or .keras model")])
 def test_cli_a_file_that_is_not_a_model(inputs, tmp_path, capsys, name, message):
     broken = tmp_path / name
     broken.write_bytes(b"not a model at all")
@@ -336,7 +338,7 @@ def test_the_shipped_model_scores_what_its_metrics_say():
     shipped = json.loads(SHIPPED_METRICS.read_text())
     assert (shipped["recipe"], shipped["seed"]) == ("improved", 42)
     images, digits = user_images.whole_test_split()
-    accuracy = np.mean(runner.load_model(SHIPPED_MODEL).probabilities(images).argmax(axis=1) == digits)
+    accuracy = np.mean(readings.load_model(SHIPPED_MODEL).probabilities(images).argmax(axis=1) == digits)
     assert accuracy == pytest.approx(shipped["test_accuracy"], abs=1e-6)
 
 
@@ -354,11 +356,11 @@ def test_lines_of_digits_are_read_top_to_bottom_each_left_to_right(default_model
     page = Image.new("L", (max(row.width for row in rows), sum(row.height for row in rows)), 240)
     page.paste(rows[0], (0, 0))
     page.paste(rows[1], (0, rows[0].height))
-    digits = runner.read_image(default_model, page)
-    assert runner.text_of(digits) == "123\n456"
-    described = runner.reading_json("page.png", digits)
+    digits = readings.read_image(default_model, page)
+    assert readings.text_of(digits) == "123\n456"
+    described = readings.reading_json("page.png", digits)
     assert described["text"] == "123\n456" and [d["line"] for d in described["digits"]] == [1, 1, 1, 2, 2, 2]
-    assert runner.describe("page.png", digits).startswith("page.png: 123 456; 1 (")
+    assert readings.describe("page.png", digits).startswith("page.png: 123 456; 1 (")
 
 
 def test_a_column_of_digits_is_read_as_lines_not_as_one_digit(default_model):
@@ -366,7 +368,7 @@ def test_a_column_of_digits_is_read_as_lines_not_as_one_digit(default_model):
     column = [pixels for pixels, digit in pairs if digit in (3, 7, 9)][::2]
     tall = np.concatenate([np.pad(pixels, ((4, 4), (0, 0))) for pixels in column])  # 8 px apart
     image = Image.fromarray(255 - tall).resize((tall.shape[1] * 6, tall.shape[0] * 6), Image.Resampling.BICUBIC)
-    assert runner.text_of(runner.read_image(default_model, image)) == "3\n7\n9"
+    assert readings.text_of(readings.read_image(default_model, image)) == "3\n7\n9"
 
 
 @pytest.mark.parametrize("edge", ["soft", "hard"])
@@ -382,7 +384,7 @@ def test_a_shadow_over_part_of_the_page_is_not_taken_for_ink(default_model, edge
     softness = 0.25 if edge == "soft" else 0.01
     darkness = 0.45 * np.clip((1 - inside) / softness + 0.5, 0, 1)
     photo = Image.fromarray((page * (1 - darkness)).astype(np.uint8)).convert("RGB")
-    assert runner.text_of(runner.read_image(default_model, photo)) == "5418"
+    assert readings.text_of(readings.read_image(default_model, photo)) == "5418"
 
 
 def test_small_round_zeros_in_a_number_are_digits_not_specks():
@@ -425,7 +427,7 @@ def test_a_dark_object_beside_the_page_is_not_taken_for_a_digit(default_model):
     ImageDraw.Draw(slab).rounded_rectangle((250, 760, 1400, 1100), radius=60, fill=255)
     darkness = np.asarray(slab.filter(ImageFilter.GaussianBlur(4)), np.float32) / 255
     photo = Image.fromarray((page + darkness * (35 - page)).astype(np.uint8)).convert("RGB")
-    assert runner.text_of(runner.read_image(default_model, photo)) == "346712"
+    assert readings.text_of(readings.read_image(default_model, photo)) == "346712"
 
 
 def test_light_falling_off_to_dark_corners_is_not_taken_for_ink(default_model):
@@ -442,7 +444,7 @@ def test_light_falling_off_to_dark_corners_is_not_taken_for_ink(default_model):
     rows, columns = np.mgrid[0:768, 0:1024]
     radius = np.hypot((rows - 384) / 384, (columns - 512) / 512) / np.sqrt(2)
     photo = Image.fromarray((page * (1 - 0.65 * radius ** 2)[..., None]).astype(np.uint8))
-    text = runner.text_of(runner.read_image(default_model, photo))
+    text = readings.text_of(readings.read_image(default_model, photo))
     assert len(text) == 8 and sum(map(str.__eq__, text, "12345678")) >= 7, text  # found; the model reads
 
 
@@ -456,7 +458,7 @@ def test_the_table_beyond_the_page_is_not_a_digit(default_model):
     photo = Image.fromarray(page)
     ImageDraw.Draw(photo).polygon([(0, 0), (1200, 0), (1200, 40), (0, 70)], fill=40)  # the table
     ImageDraw.Draw(photo).ellipse((1050, 780, 1350, 1000), fill=60)  # a corner in shadow
-    assert len(runner.read_image(default_model, photo.filter(ImageFilter.GaussianBlur(2)))) == 5
+    assert len(readings.read_image(default_model, photo.filter(ImageFilter.GaussianBlur(2)))) == 5
 
 
 def test_lines_of_small_digits_on_a_page_whose_surround_shows_are_read(default_model):
@@ -473,7 +475,7 @@ def test_lines_of_small_digits_on_a_page_whose_surround_shows_are_read(default_m
     photo = user_images.on_paper(coverage, (30, 30, 40), (215, 212, 205), np.random.default_rng(1)).convert("L")
     ImageDraw.Draw(photo).rectangle((0, 0, 560, 14), fill=35)   # the table beyond the page's top
     ImageDraw.Draw(photo).rectangle((0, 0, 10, 800), fill=35)   # and beyond its left edge
-    text = runner.text_of(runner.read_image(default_model, photo.filter(ImageFilter.GaussianBlur(1))))
+    text = readings.text_of(readings.read_image(default_model, photo.filter(ImageFilter.GaussianBlur(1))))
     assert text == "641937\n52306\n123074\n0755"
 
 
@@ -481,7 +483,7 @@ def test_pencil_in_a_dim_photo_is_ink(default_model):
     # Pencil only 30 gray levels darker than paper that the light leaves at 95: as plain, beside
     # that paper, as black ink on white, but it was taken for a blank image (under 40 levels).
     rng = np.random.default_rng(4)
-    read = [runner.text_of(runner.read_image(default_model, user_images.on_paper(
+    read = [readings.text_of(readings.read_image(default_model, user_images.on_paper(
         np.pad(user_images.enlarge(user_images.nth_test_digit(digit, 3), 8), 60), (65, 65, 65), (95, 95, 95),
         rng, grain=2).convert("L"))) for digit in range(10)]
     assert read == [str(digit) for digit in range(10)]

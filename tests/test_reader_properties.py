@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from digits import reader
+from digits import errors
+from digits.reading import decode, reader
 
-MODES = sorted(reader.ACCEPTED_MODES)
+MODES = sorted(decode.ACCEPTED_MODES)
 CONTENTS = ("constant", "noise", "one pixel", "border", "strokes")
 SIXTEEN_BIT_ORDER = {"I;16": "<u2", "I;16L": "<u2", "I;16N": "=u2", "I;16B": ">u2"}
 # The same examples on every run (derandomize), so that the suite's time does not depend on how
@@ -101,7 +102,7 @@ def test_any_image_gives_digits_or_a_reader_error(width, height, mode, kind, see
     image = in_mode(draw_content(kind, width, height, rng), mode, rng)
     try:
         found = reader.read_digits(image)
-    except reader.ReaderError as error:
+    except errors.ReaderError as error:
         event(f"ReaderError: {str(error).split(':')[0]}")
         assert str(error).startswith(NO_DIGIT), error  # a decodable image: the only failure
         return
@@ -119,7 +120,7 @@ def test_any_image_file_gives_digits_or_a_reader_error(width, height, kind, seed
     buffer.seek(0)
     try:
         found = reader.read_digits(buffer)
-    except reader.ReaderError as error:
+    except errors.ReaderError as error:
         assert str(error).startswith(NO_DIGIT), error
         return
     check_result(found, (width, height))
@@ -132,22 +133,22 @@ def test_damaged_or_foreign_files_raise_reader_error(data, keep):
     Image.fromarray(np.random.default_rng(len(data)).integers(0, 256, (40, 30), dtype=np.uint8)).save(
         buffer, "PNG")
     for damaged in (data, buffer.getvalue()[:int(keep * len(buffer.getvalue()))]):
-        with pytest.raises(reader.ReaderError, match="^(not an image file|image is truncated or corrupt)"):
+        with pytest.raises(errors.ReaderError, match="^(not an image file|image is truncated or corrupt)"):
             reader.read_digits(io.BytesIO(damaged))
 
 
 def test_an_unaccepted_mode_is_a_reader_error():
-    with pytest.raises(reader.ReaderError, match="unsupported image mode"):
+    with pytest.raises(errors.ReaderError, match="unsupported image mode"):
         reader.read_digits(Image.new("La", (20, 20)))
 
 
 def test_a_constant_image_has_no_digit():
-    with pytest.raises(reader.ReaderError, match="no digit found"):
+    with pytest.raises(errors.ReaderError, match="no digit found"):
         reader.read_digits(Image.new("RGB", (300, 200), (200, 180, 150)))
 
 
 def test_pixels_over_the_limit_are_refused_before_decoding():
     buffer = io.BytesIO()
     Image.new("L", (5000, 4000)).save(buffer, "PNG")
-    with pytest.raises(reader.ImageTooLargeError, match="too large"):
+    with pytest.raises(errors.ImageTooLargeError, match="too large"):
         reader.read_digits(io.BytesIO(buffer.getvalue()), max_pixels=10_000_000)

@@ -4,7 +4,7 @@ Every set is made from the same committed test-split digits (never the training 
 people would present them: cropped to the ink, drawn with a mouse, photographed under uneven
 light, in colour, scanned small. Typed digits come from the DejaVu fonts matplotlib ships, and
 numbers are several test digits side by side, also on ruled paper: the same numbers as the
-table README.md shows (`python benchmarks/reading_sets.py`), but single-digit sets of fewer
+table README.md shows (`python -m benchmarks.reading_sets`), but single-digit sets of fewer
 digits (CHECKED_PER_DIGIT of each).
 """
 
@@ -12,7 +12,7 @@ digits (CHECKED_PER_DIGIT of each).
 import numpy as np
 import pytest
 
-import user_images
+from digits.evaluation import user_images
 
 # How far a single-digit set may fall below the plain digits' accuracy; the thin pen loses
 # the most shape when its line is widened to MNIST's stroke. The default model differs from one

@@ -1,14 +1,14 @@
 """Real photos and scans of handwritten digits, by people, read with both models (issue 16's targets).
 
-The set is not in the repository (tests/real_set.py says why and where it is looked for); without
+The set is not in the repository (digits/evaluation/real_set.py says why and where it is looked for); without
 it these tests are skipped, and say so.
 """
 
 import pytest
 
-import real_set
-from digits import runner
 from digits.constants import SHIPPED_MODEL
+from digits.evaluation import real_set
+from digits.reading import readings
 
 FOLDER = real_set.real_images_dir()
 ROWS = real_set.read_labels()
@@ -20,7 +20,7 @@ TARGETS = {"default": (0.93, 0.70, 0.95), "shipped": (0.96, 0.80, 0.95)}
 
 @pytest.mark.parametrize("which", TARGETS)
 def test_real_photos_are_read_as_well_as_promised(which, default_model, capsys):
-    model = default_model if which == "default" else runner.load_model(SHIPPED_MODEL)
+    model = default_model if which == "default" else readings.load_model(SHIPPED_MODEL)
     table = real_set.summary(real_set.score(ROWS, model, FOLDER))
     with capsys.disabled():
         print(f"\n{which} model on {FOLDER}:")

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from digits import reports
-from digits.training import Evaluation
+from digits.training import reports
+from digits.training.fit import Evaluation
 
 reports.use_screen(False)
 

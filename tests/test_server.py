@@ -15,8 +15,9 @@ import pytest
 from PIL import Image
 
 from conftest import DATASET, run_script, start_serving
-from digits import server
-from digits.constants import ONNX_MODEL_FILE, SHIPPED_MODEL
+from digits import formats
+from digits.constants import ONNX_MODEL_FILE, PROJECT_DIR, SHIPPED_MODEL
+from digits.serving import server
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,12 @@ def test_the_page_and_its_files_are_served(client):
     assert b"http" not in page.data.replace(b"http-equiv", b"")  # nothing fetched from the internet
 
 
+def test_percentages_are_cut_never_rounded_up_and_never_100():
+    probabilities = [0.5556, 0.99996, 1.0, 0.0, 0.07, 0.1234567, 0.999, 1 / 3]
+    assert [formats.percent(p) for p in probabilities] == [
+        "55.5%", "99.9%", "99.9%", "0.0%", "7.0%", "12.3%", "99.9%", "33.3%"]
+
+
 def test_health(client):
     assert client.get("/api/health").get_json() == {"status": "ok", "model": ONNX_MODEL_FILE}
 
@@ -59,6 +66,8 @@ def test_thirty_test_digits_get_the_same_answers_as_predict(client, default_run,
         assert answer.status_code == 200
         got = answer.get_json()
         assert len(got.pop("inputs")) == 1
+        for digit in got["digits"]:  # the page shows these, as --predict words them
+            assert digit.pop("percents") == [formats.percent(p) for p in digit["probabilities"]]
         assert got == {**expected, "file": "upload"}
 
 
@@ -168,12 +177,13 @@ def test_serve_on_a_busy_port_says_so(default_run):
 
 
 def test_serve_without_a_trained_model_serves_the_shipped_one_and_says_so(tmp_path):
-    process, line = start_serving("--port", "0", "--output-dir", tmp_path)
+    # Started from the project's folder, which names the shipped model as a user there types it.
+    process, line = start_serving("--port", "0", "--output-dir", tmp_path, cwd=PROJECT_DIR)
     assert line.startswith("Serving the digit page at "), line + process.stderr.read()
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
-    assert stderr.splitlines() == [f"Reading with {SHIPPED_MODEL} (the model shipped with the "
-                                   f"project; none trained into {tmp_path}/ yet)"]
+    assert stderr.splitlines() == [f"Reading with {SHIPPED_MODEL.relative_to(PROJECT_DIR)} (the model "
+                                   f"shipped with the project; none trained into {tmp_path}/ yet)"]
 
 
 def test_serve_stops_on_ctrl_c_when_started_with_ctrl_c_ignored(default_run):

@@ -13,9 +13,13 @@ import pytest
 from PIL import Image
 
 import HandWritten_digit_Classifier as classifier
-from conftest import SCRIPT, copy_tiny_dataset
-from digits import publishing, reports, runner
-from digits.constants import FIGURES, MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE, REPORTS
+from conftest import copy_tiny_dataset
+from digits import publishing
+from digits.constants import FIGURES, METRICS_FILE, MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE, REPORTS, SCRIPT
+from digits.evaluation.user_images import whole_test_split
+from digits.reading import readings
+from digits.training import reports
+from digits.training.fit import Evaluation
 
 OUTPUTS = {MODEL_FILE, NATIVE_MODEL_FILE, ONNX_MODEL_FILE,
            *FIGURES, *REPORTS}
@@ -25,7 +29,7 @@ VALIDATION_IMAGES = {"original": 0, "improved": 10}
 BATCH_SIZE = {"original": 32, "improved": 16}  # the improved recipe's 64 is more than 40 images
 
 
-@pytest.fixture(scope="module", params=["original", "improved"])
+@pytest.fixture(scope="module", params=["original", pytest.param("improved", marks=pytest.mark.slow)])
 def finished_run(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(request.param)
     data_dir, output_dir = copy_tiny_dataset(root / "data"), root / "outputs"
@@ -44,8 +48,8 @@ def test_run_succeeds_and_writes_every_file(finished_run):
 @pytest.mark.parametrize("model_file", [MODEL_FILE, NATIVE_MODEL_FILE])
 def test_saved_models_answer_as_the_onnx_one(finished_run, model_file):
     images = np.random.default_rng(0).random((5, 28, 28)).astype(np.float32)
-    onnx = runner.load_model(finished_run[2] / ONNX_MODEL_FILE).probabilities(images)
-    saved = runner.load_model(finished_run[2] / model_file).probabilities(images)
+    onnx = readings.load_model(finished_run[2] / ONNX_MODEL_FILE).probabilities(images)
+    saved = readings.load_model(finished_run[2] / model_file).probabilities(images)
     np.testing.assert_allclose(saved, onnx, atol=1e-5)
 
 
@@ -54,6 +58,23 @@ def test_figures_are_pngs(finished_run, figure):
     with Image.open(finished_run[2] / figure) as image:
         image.verify()
         assert image.format == "PNG"
+
+
+def test_the_default_runs_figures_count_its_test_images_and_show_its_mistakes_first(default_run, default_model):
+    # The figures drawn from the default model's own readings of the whole test split.
+    images, digits = whole_test_split()
+    metrics = json.loads((default_run / METRICS_FILE).read_text())
+    probabilities = default_model.probabilities(images)
+    evaluation = Evaluation(metrics["test_loss"], metrics["test_accuracy"], probabilities, digits,
+                            probabilities.argmax(axis=1))
+    counts = np.array([int(text.get_text()) for text in reports.confusion_figure(evaluation).axes[0].texts])
+    assert counts.sum() == metrics["test_images"] == 1000
+    assert counts.reshape(10, 10).trace() == round(metrics["test_accuracy"] * 1000)
+    grid = reports.samples_figure(images[..., None], evaluation, metrics["seed"])
+    colours = [axes.title.get_color() for axes in grid.axes if axes.get_title()]
+    wrong = int(np.sum(evaluation.predicted_digits != digits))
+    shown = min(wrong, reports.MAX_WRONG_SAMPLES)  # the grid shows at most this many mistakes
+    assert wrong > 0 and colours == ["red"] * shown + ["black"] * (len(colours) - shown)
 
 
 def test_metrics_hold_the_run(finished_run):
@@ -108,12 +129,13 @@ def test_dry_run_leaves_no_file_and_no_folder(tiny_dataset, tmp_path, capsys):
 def test_dry_run_trains_on_every_digit():
     labels = np.repeat(np.eye(10), 400, axis=0)  # the loader's order: all zeros first
     images = np.arange(len(labels))
-    from digits.data import every_digit_first
+    from digits.training.data import every_digit_first
 
     _, chosen = every_digit_first(images, labels, classifier.DRY_RUN_BATCHES * 32)
     assert np.all(np.bincount(chosen.argmax(axis=1), minlength=10) >= 12)
 
 
+@pytest.mark.slow
 def test_tensorboard_logs_are_written_under_the_output_folder(tiny_dataset, tmp_path):
     output_dir = tmp_path / "outputs"
     assert classifier.main(["--data-dir", str(tiny_dataset), "--output-dir", str(output_dir),
@@ -169,7 +191,7 @@ def test_ctrl_c_while_outputs_move_into_place_waits_for_all_of_them(tiny_dataset
 def test_show_without_a_display_says_so():
     environment = {name: value for name, value in os.environ.items()
                    if name not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
-    result = subprocess.run([sys.executable, "-c", "from digits import reports; reports.use_screen(True)"],
+    result = subprocess.run([sys.executable, "-c", "from digits.training import reports; reports.use_screen(True)"],
                             capture_output=True, text=True, env=environment, cwd=SCRIPT.parent, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ("note: --show: no display found, so no window opens; the figures are "

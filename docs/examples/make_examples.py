@@ -1,22 +1,19 @@
 """Make the example images beside this file from committed test-split digits, the way the tests
-make people's images (tests/user_images.py): a tight crop, a mouse drawing and a number; and three
+make people's images (digits/evaluation/user_images.py): a tight crop, a mouse drawing and a number; and three
 that show what the reader cannot do: a star, which is no digit, two digits that touch, and a
 typed 1 with a foot.
 
-    python docs/examples/make_examples.py
+    python -m docs.examples.make_examples
 """
 
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]  # user_images reads with the digits package
+from digits.evaluation import user_images
 
-import user_images  # noqa: E402  (after the path is set)
+HERE = Path(__file__).resolve().parent
 
 
 def main():

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digits import reader, runner
+from digits import errors
 from digits.constants import DEFAULT_DATA_DIR, PROJECT_DIR
-from digits.non_digits import FONT_DIR, TRAINING_FONTS
+from digits.evaluation.not_a_digit_images import FONT_DIR, TRAINING_FONTS
+from digits.reading import reader, readings
 
 # The twelve DejaVu text styles that ship with matplotlib.
 FONTS = [str(FONT_DIR / f"DejaVu{family}{style}.ttf") for family, styles in (
@@ -298,8 +299,8 @@ def digits_around_a_letter():
 def sure_digit_shares(model, forms):
     """Share of the (N, 28, 28) forms the model reads as a sure digit: with its not-a-digit check
     (neither refused nor unsure), and with the unsure threshold alone."""
-    sure = model.probabilities(forms).max(axis=1) >= runner.UNSURE_BELOW
-    refused = model.gate.not_digits(forms) if model.gate else np.zeros(len(forms), dtype=bool)
+    sure = model.probabilities(forms).max(axis=1) >= readings.UNSURE_BELOW
+    refused = model.not_a_digit.refuses(forms) if model.not_a_digit else np.zeros(len(forms), dtype=bool)
     return float(np.mean(sure & ~refused)), float(np.mean(sure))
 
 
@@ -314,13 +315,13 @@ def found_in(file_bytes):
     """The digits the reader finds in an image file's bytes; none where it finds no digit."""
     try:
         return reader.read_digits(io.BytesIO(file_bytes))
-    except reader.ReaderError:
+    except errors.ReaderError:
         return []
 
 
 def text_read(model, found):
     """The digits the model reads in what the reader found, the lines run together; '' if none."""
-    return runner.text_of(runner.read_found(model, found), between_lines="") if found else ""
+    return readings.text_of(readings.read_found(model, found), between_lines="") if found else ""
 
 
 def read_text(model, image, image_format):
@@ -404,12 +405,16 @@ def handwriting_accuracy(model):
     return float(np.mean([text == str(digit) for text, (digit, *_) in zip(texts, typed)])), len(typed)
 
 
-def print_table(columns, first_header=None, per_digit=PER_DIGIT):
-    """Print a Markdown table of reading_accuracies results, a column per {label: results}; the
-    first column's header says how many images each set had (per_digit of each digit)."""
+def table_lines(columns, first_header=None, per_digit=PER_DIGIT):
+    """A Markdown table of reading_accuracies results, a column per {label: results}, as lines;
+    the first column's header says how many images each set had (per_digit of each digit)."""
     first_header = first_header or (f"set ({per_digit * 10} test digits each; typed: "
                                     f"{len(typed_keys())}; numbers: {NUMBERS})")
-    print(f"\n| {first_header} | " + " | ".join(columns) + " |")
-    print("|---|" + "---|" * len(columns))
-    for name in next(iter(columns.values())):
-        print(f"| {name} | " + " | ".join(f"{results[name]:.3f}" for results in columns.values()) + " |")
+    return [f"| {first_header} | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns),
+            *(f"| {name} | " + " | ".join(f"{results[name]:.3f}" for results in columns.values()) + " |"
+              for name in next(iter(columns.values())))]
+
+
+def print_table(columns, first_header=None, per_digit=PER_DIGIT):
+    """Print table_lines' table after a blank line."""
+    print("\n" + "\n".join(table_lines(columns, first_header, per_digit)))

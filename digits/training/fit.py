@@ -11,16 +11,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from digits.augmentation import distorted_batches
-from digits.networks import NETWORKS, build_gate, scores_model, tempered
 from digits.publishing import ctrl_c_held
-from digits.recipes import RECIPES, steps_per_call, steps_per_epoch
 from digits.tensorflow_setup import keras
+from digits.training.augmentation import distorted_batches
+from digits.training.networks import NETWORKS, build_not_a_digit, scores_model, tempered
+from digits.training.recipes import RECIPES, steps_per_call, steps_per_epoch
 
 # Temperatures tried when calibrating: the scores are divided by one of these.
 TEMPERATURES = [round(0.5 * 1.05 ** step, 4) for step in range(48)]  # 0.5 to 4.9
-GATE_EPOCHS = 25
-GATE_BATCH_SIZE = 128
+NOT_A_DIGIT_EPOCHS = 25
+NOT_A_DIGIT_BATCH_SIZE = 128
 
 
 @dataclass(frozen=True)
@@ -134,25 +134,25 @@ def evaluate(model, images, labels):
                       np.argmax(probabilities, axis=1))
 
 
-def train_gate(digits, non_digits, seed):
+def train_not_a_digit(digits, non_digits, seed):
     """Train the not-a-digit check's network to tell digits (1) from non-digits (0), both
     (N, 28, 28) floats, every batch turned, zoomed, shifted and distorted afresh as the improved
     recipe does it, digits and non-digits alike (so that a distortion says nothing of which is
     which); return the Keras model."""
     images = np.concatenate([digits, non_digits])[..., None].astype(np.float32)
     is_digit = np.concatenate([np.ones(len(digits)), np.zeros(len(non_digits))]).astype(np.float32)
-    model = build_gate()
+    model = build_not_a_digit()
     model.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy", metrics=["accuracy"])
     # Writing 1s and 7s in other styles needs to know which digit is which: not drawn here.
-    batches = distorted_batches(images, is_digit, GATE_BATCH_SIZE, GATE_EPOCHS,
+    batches = distorted_batches(images, is_digit, NOT_A_DIGIT_BATCH_SIZE, NOT_A_DIGIT_EPOCHS,
                                 replace(RECIPES["improved"].distortion, styles=0), seed)
-    fit_until_ctrl_c(model, batches, epochs=GATE_EPOCHS,
-                     steps_per_epoch=steps_per_epoch(len(images), GATE_BATCH_SIZE),
+    fit_until_ctrl_c(model, batches, epochs=NOT_A_DIGIT_EPOCHS,
+                     steps_per_epoch=steps_per_epoch(len(images), NOT_A_DIGIT_BATCH_SIZE),
                      verbose="auto" if sys.stdout.isatty() else 2)
     return model
 
 
-def gate_threshold(digit_scores, refusal):
+def not_a_digit_threshold(digit_scores, refusal):
     """The score below which an input is called not a digit: the highest that calls at most
     `refusal` of these (held-out) digits' scores not a digit."""
     ranked = np.sort(digit_scores)

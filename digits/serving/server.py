@@ -1,7 +1,7 @@
 """A local web page to draw or upload a digit and see what the model reads, with a JSON API.
 
 Flask serves it; `python HandWritten_digit_Classifier.py --serve` loads the model once and calls
-serve(). Every image goes through runner.read_image, the same reading as --predict.
+serve(). Every image goes through readings.read_image, the same reading as --predict.
 
     GET  /              the page (static/index.html, app.js, style.css: no build step, no CDN)
     POST /api/predict   one image, as the raw request body or a multipart field named "image";
@@ -30,8 +30,10 @@ from PIL import Image
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
-from digits import reader, runner
+from digits import errors
 from digits.errors import UserError
+from digits.formats import percent
+from digits.reading import readings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -60,6 +62,16 @@ def uploaded_image():
     return request.get_data(), UNNAMED_UPLOAD
 
 
+def page_json(name, digits):
+    """The API's answer: --predict --json's object, each digit with its probabilities also as
+    the percentages --predict prints (the page shows these), and the 28x28 inputs as PNG data
+    URLs."""
+    answer = readings.reading_json(name, digits)
+    for described, digit in zip(answer["digits"], digits):
+        described["percents"] = [percent(probability) for probability in digit.probabilities]
+    return answer | {"inputs": [data_url(digit.pixels) for digit in digits]}
+
+
 def create_app(model):
     """The Flask app answering for one loaded DigitModel."""
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
@@ -79,13 +91,12 @@ def create_app(model):
         if not data:
             return jsonify(error=name if data is None else "the request holds no image"), 400
         try:
-            digits = runner.read_image(model, io.BytesIO(data), MAX_IMAGE_PIXELS)
-        except reader.ImageTooLargeError as error:
+            digits = readings.read_image(model, io.BytesIO(data), MAX_IMAGE_PIXELS)
+        except errors.ImageTooLargeError as error:
             return jsonify(error=str(error)), 413
-        except reader.ReaderError as error:
+        except errors.ReaderError as error:
             return jsonify(error=str(error)), 400
-        return jsonify(runner.reading_json(name, digits) |
-                       {"inputs": [data_url(digit.pixels) for digit in digits]})
+        return jsonify(page_json(name, digits))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -145,7 +156,7 @@ def serve(model, host, port, processes=1):
 def serve_command(choice, host, port):
     """--serve: load the chosen model (and say which it is) and serve the page until Ctrl-C;
     return the exit status."""
-    model = runner.load_model(choice.path, choice.not_a_digit)
+    model = readings.load_model(choice.path, choice.not_a_digit)
     print(choice.line(), file=sys.stderr, flush=True)
     if host not in LOCAL_HOSTS:
         print(f"warning: listening on {host}: other machines on your network can open the page "

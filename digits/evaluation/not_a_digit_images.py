@@ -6,7 +6,7 @@ No TensorFlow here: numpy, Pillow, SciPy and scikit-image only.
 
     letters = letter_forms(MEASURING_FONTS, sizes=(48, 96))       # (N, 28, 28) floats in [0, 1]
     shapes = shape_forms(1000, np.random.default_rng(MEASURING_SEED))
-    digits, non_digits = gate_examples(training_images, np.random.default_rng(TRAINING_SEED))
+    digits, non_digits = not_a_digit_examples(training_images, np.random.default_rng(TRAINING_SEED))
 """
 
 from pathlib import Path
@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
-from digits import reader
+from digits.reading import form
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 # Letters unlike any digit (no O, I, l, S, Z, B, G, b, g, q, T, J, L, y, Y: each can pass for a
@@ -49,11 +49,11 @@ MAX_NIB = 4.0                # how many times wider than high the pen may be: bo
 
 def to_form(ink):
     """A drawing's ink (floats in [0, 1], white on black, any size) in the reader's 28x28 form:
-    cropped to the ink, scaled into 20 pixels and centred by mass, as reader.to_mnist_form does
+    cropped to the ink, scaled into 20 pixels and centred by mass, as form.to_mnist_form does
     for every piece it finds."""
     rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
-    return reader.to_mnist_form(ink.astype(np.float32), ink > 0.5)
+    return form.to_mnist_form(ink.astype(np.float32), ink > 0.5)
 
 
 def letter_forms(fonts, sizes=(64,), letters=LETTERS):
@@ -218,7 +218,7 @@ def penned(images, rng):
     return np.stack(forms)
 
 
-def gate_examples(digit_images, rng, letters=True):
+def not_a_digit_examples(digit_images, rng, letters=True):
     """What the not-a-digit check learns from: (digits, non-digits), each (N, 28, 28) floats. The
     digits are the given digits as they are, restyled and penned; the non-digits are shapes from
     rng, pieces of the digits, blots and (unless letters is false) letters in the training fonts,

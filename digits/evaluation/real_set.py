@@ -15,15 +15,16 @@ import csv
 import os
 from pathlib import Path
 
-from digits import reader, runner
+from digits import errors
+from digits.constants import PROJECT_DIR
+from digits.reading import reader, readings
 
-REPO = Path(__file__).resolve().parent.parent
 SOURCES = Path(__file__).with_name("real_set_sources.csv")
 
 
 def real_images_dir():
     """Where the real set is: $REAL_IMAGES_DIR, else shared/real_images beside the repository."""
-    return Path(os.environ.get("REAL_IMAGES_DIR") or REPO.parent / "shared" / "real_images")
+    return Path(os.environ.get("REAL_IMAGES_DIR") or PROJECT_DIR.parent / "shared" / "real_images")
 
 
 def edit_distance(a, b):
@@ -56,8 +57,8 @@ def read_one(model, path, find=reader.read_digits):
     turns the image's path into the digits found (reader.FoundDigit): the project's reader, or
     another one to compare it with."""
     try:
-        return runner.text_of(runner.read_found(model, find(path)))
-    except reader.ReaderError:
+        return readings.text_of(readings.read_found(model, find(path)))
+    except errors.ReaderError:
         return ""
 
 

@@ -16,7 +16,7 @@ import seaborn as sns
 from sklearn.metrics import classification_report, confusion_matrix
 
 from digits.constants import CLASS_NAMES, NUM_CLASSES
-from digits.runner import percent
+from digits.formats import percent
 
 SAMPLE_GRID = (4, 6)
 MAX_WRONG_SAMPLES = 8

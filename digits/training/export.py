@@ -13,15 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from digits import data, runner
-from digits.constants import EXPORT_FORMATS
+from digits.constants import EXPORT_FORMATS, EXPORT_TOLERANCE
 from digits.errors import UserError
-from digits.networks import load_saved_model
 from digits.publishing import replace_with
+from digits.reading import runtime
 from digits.tensorflow_setup import keras, muted_stderr, tf
+from digits.training import data
 
 # An exported model must give the Keras model's probabilities to within this, for every test image.
-EXPORT_TOLERANCE = 1e-5
 
 
 def save_checked(model, path, test_images, expected):
@@ -35,7 +34,7 @@ def save_checked(model, path, test_images, expected):
 def exported_probabilities(path, export_format, images):
     """Run an exported model on images the way its users would: ONNX Runtime, LiteRT, TensorFlow."""
     if export_format == "onnx":
-        return runner.load_onnx_model(path).probabilities(images[..., 0])
+        return runtime.load_onnx_model(path).probabilities(images[..., 0])
     if export_format == "litert":
         with warnings.catch_warnings():  # it points to a package that is not TensorFlow's own
             warnings.filterwarnings("ignore", "\\s*Warning: tf.lite.Interpreter is deprecated")
@@ -72,7 +71,7 @@ def export_checked(model, path, export_format, test_images, expected):
 def export_saved_model(model_path, export_format, output, test_split):
     """Convert a saved .h5 or .keras model to export_format at output, checked on the (checked)
     test split; print what was written."""
-    model = load_saved_model(model_path)
+    model = runtime.load_keras_model(model_path)
     test_images, _ = data.load_split(test_split, quiet=True)
     expected = model.predict(test_images, verbose=0)
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".export-") as scratch:

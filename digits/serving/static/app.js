@@ -67,18 +67,13 @@ function canvasPoint(event) {
           (event.clientY - box.top) * canvas.height / box.height];
 }
 
-function percent(probability) {
-  // Cut, never rounded up, and never 100%: the same arithmetic as runner.percent in Python.
-  return Math.min(Math.floor(probability * 1000) / 10, 99.9).toFixed(1) + "%";
-}
-
 function digitCard(digit, position, input) {
   const card = document.createElement("div");
   card.className = "digit" + (digit.not_a_digit ? " not-a-digit" : digit.unsure ? " unsure" : "");
   const title = document.createElement("h2");
   title.textContent = digit.not_a_digit
     ? `Piece ${position + 1}: this does not look like a digit`
-    : `Digit ${position + 1}: ${digit.digit} (${percent(digit.confidence)})` + (digit.unsure ? ", unsure" : "");
+    : `Digit ${position + 1}: ${digit.digit} (${digit.percents[digit.digit]})` + (digit.unsure ? ", unsure" : "");
   const seen = document.createElement("figure");
   const image = document.createElement("img");
   image.src = input;
@@ -98,7 +93,7 @@ function digitCard(digit, position, input) {
     fill.style.width = `${(100 * probability).toFixed(1)}%`;
     const value = document.createElement("span");
     value.className = "value";
-    value.textContent = percent(probability);
+    value.textContent = digit.percents[candidate];  // as the API words it
     bar.append(label, fill, value);
     bars.append(bar);
   });

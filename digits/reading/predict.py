@@ -12,8 +12,9 @@ import sys
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from digits import reader, runner
+from digits import errors
 from digits.publishing import prepare_output_dir, write_atomically
+from digits.reading import decode, readings
 
 SURE_COLOUR = (220, 30, 30)
 UNSURE_COLOUR = (230, 140, 0)
@@ -43,7 +44,7 @@ def label_position(box, font_size, line, image_height):
 def annotated_copy(path, digits):
     """The upright image at full size with a box around each digit found and the digit read
     beside it (orange and with a ? when unsure; a ? alone, in grey, for what is not a digit)."""
-    image, _ = reader.open_image(path, shorter_side=None)  # the boxes are in full-size pixels
+    image, _ = decode.open_image(path, shorter_side=None)  # the boxes are in full-size pixels
     image = ImageOps.exif_transpose(image).convert("RGB")
     draw = ImageDraw.Draw(image)
     line = max(2, round(max(image.size) / 250))
@@ -78,20 +79,20 @@ def predict_images(model, paths, as_json=False, annotate=None, save_preprocessed
     """Read the digits in each image (folders: every image inside) and print one line per image;
     return the exit status: 1 if any image could not be read, else 0."""
     status, used_names = 0, set()
-    for path, problem in reader.expand_paths(paths):
+    for path, problem in decode.expand_paths(paths):
         try:
             if problem:
-                raise reader.ReaderError(problem)
-            digits = runner.read_image(model, path)
+                raise errors.ReaderError(problem)
+            digits = readings.read_image(model, path)
         except Exception as error:  # one image's failure is its own line; the others are still read
-            reason = (str(error) if isinstance(error, reader.ReaderError) else
+            reason = (str(error) if isinstance(error, errors.ReaderError) else
                       f"could not read this image ({type(error).__name__}: {error})")
             print(json.dumps({"file": str(path), "error": reason}) if as_json else
                   f"{path}: error: {reason}")
             status = 1
             continue
-        print(json.dumps(runner.reading_json(path, digits)) if as_json else
-              runner.describe(path, digits))
+        print(json.dumps(readings.reading_json(path, digits)) if as_json else
+              readings.describe(path, digits))
         name = output_name(path, used_names)
         if annotate:
             save_png(annotated_copy(path, digits), annotate / f"{name}.png")
@@ -106,6 +107,6 @@ def predict_command(paths, choice, as_json=False, annotate=None, save_preprocess
     for flag, folder in (("--annotate", annotate), ("--save-preprocessed", save_preprocessed)):
         if folder:
             prepare_output_dir(folder, flag)
-    model = runner.load_model(choice.path, choice.not_a_digit)
+    model = readings.load_model(choice.path, choice.not_a_digit)
     print(choice.line(), file=sys.stderr, flush=True)
     return predict_images(model, paths, as_json, annotate, save_preprocessed)

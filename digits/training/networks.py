@@ -1,18 +1,16 @@
-"""The networks: the original project's, and the smaller one the improved recipe trains; loading
-a saved model to read images with.
+"""The networks: the original project's, the smaller one the improved recipe trains, and the
+not-a-digit check's. (A saved model is loaded by digits.reading.runtime.load_keras_model.)
 
     model = NETWORKS["original"]()   # untrained
-    gate = build_gate()              # the not-a-digit check's network, untrained
+    check = build_not_a_digit()     # the not-a-digit check's network, untrained
 """
 
 from digits.constants import INPUT_SHAPE, NUM_CLASSES
-from digits.errors import UserError
-from digits.runner import check_shapes
 from digits.tensorflow_setup import keras
 
 layers = keras.layers
 COMPACT_DROPOUT = 0.4
-GATE_DROPOUT = 0.3
+NOT_A_DIGIT_DROPOUT = 0.3
 
 
 def build_original(name="original_cnn"):
@@ -51,7 +49,7 @@ def build_compact(name="compact_cnn"):
 NETWORKS = {"original": build_original, "compact": build_compact}
 
 
-def build_gate(name="not_a_digit_cnn"):
+def build_not_a_digit(name="not_a_digit_cnn"):
     """The not-a-digit check's network: a small convolutional network whose one output is the
     probability that a 28x28 input is a digit at all, whichever digit."""
     return keras.Sequential([
@@ -61,7 +59,7 @@ def build_gate(name="not_a_digit_cnn"):
         layers.Conv2D(32, (3, 3), activation="relu"),
         layers.MaxPooling2D((2, 2)),
         layers.Flatten(),
-        layers.Dropout(GATE_DROPOUT),
+        layers.Dropout(NOT_A_DIGIT_DROPOUT),
         layers.Dense(64, activation="relu"),
         layers.Dense(1, activation="sigmoid"),
     ], name=name)
@@ -82,12 +80,3 @@ def tempered(network, temperature):
     model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
-
-def load_saved_model(path):
-    """Load a saved .h5 or .keras model and check that it reads 28x28 digits."""
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception:  # Keras raises many types, with long messages, for a file it cannot read
-        raise UserError(f"{path} is not a Keras .h5/.keras model") from None
-    check_shapes(path, model.input_shape, model.output_shape)
-    return model

@@ -1,0 +1,1 @@
+"""The --serve page (static/) and its JSON API (server)."""
