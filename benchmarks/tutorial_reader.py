@@ -18,7 +18,7 @@ import numpy as np
 from digits import errors
 from digits.constants import FIELD_SIZE
 from digits.reading import reader
-from digits.reading.pieces import Piece
+from digits.reading.pieces import Piece, in_lines
 
 WIDTH = 800
 BLUR = (5, 5)
@@ -47,7 +47,7 @@ def read_digits(path):
     if not pieces:
         raise errors.ReaderError("no digit found")
     found = []
-    for piece in pieces.in_lines(pieces):
+    for piece in in_lines(pieces):
         crop = ink[piece.top:piece.bottom, piece.left:piece.right]
         side = max(crop.shape)
         square = np.zeros((side, side), np.uint8)
