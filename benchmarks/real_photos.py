@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks.flags import benchmark_parser
 from digits.constants import ONNX_MODEL_FILE, PROJECT_DIR, SHIPPED_MODEL
 from digits.evaluation import real_set
-from digits.reading import reader, readings
+from digits.reading import readings
 
 
 def main(argv=None):
@@ -36,7 +36,7 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, help="also write the table to this file (the model card "
                         "shows docs/model_card/real_photos.json)")
     args = parser.parse_args(argv)
-    readers = {"": reader.read_digits}
+    readers = {"": None}  # None: as --predict reads
     if args.tutorial:
         from benchmarks import tutorial_reader
         readers[" (tutorial reader)"] = tutorial_reader.read_digits

@@ -37,6 +37,9 @@ SHIPPED_METRICS = PROJECT_DIR / "models" / METRICS_FILE
 # reads the digits.
 SHIPPED_NOT_A_DIGIT = PROJECT_DIR / "models" / "not_a_digit.onnx"
 SHIPPED_NOT_A_DIGIT_INFO = PROJECT_DIR / "models" / "not_a_digit.json"
+# The line model, made by models/build_line_model.py: it reads whole lines of digits.
+SHIPPED_LINE_MODEL = PROJECT_DIR / "models" / "line_model.onnx"
+SHIPPED_LINE_MODEL_INFO = PROJECT_DIR / "models" / "line_model.json"
 
 # What flow_from_directory reads for training; --predict also reads GIF and WebP.
 TRAINING_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")

@@ -3,6 +3,7 @@ hand: each part stands between `<!-- begin: NAME -->` and `<!-- end: NAME -->`.
 
     accuracy      docs/model_card/runs/*.json (each a run's metrics.json)
     reading_sets  docs/results/reading_sets.json (python -m benchmarks.reading_sets --json ...)
+    numbers       docs/results/numbers.json (python -m benchmarks.numbers --json ...)
     real_photos   docs/model_card/real_photos.json (python -m benchmarks.real_photos ... --json ...)
     timings       docs/results/timings.json (python -m benchmarks.timings --json ...)
     examples      what --predict prints for docs/examples/ with the shipped model, run now
@@ -38,6 +39,15 @@ def accuracy():
 
 def reading_sets():
     return user_images.table_lines(json.loads((RESULTS / "reading_sets.json").read_text())["columns"])
+
+
+def numbers():
+    recorded = json.loads((RESULTS / "numbers.json").read_text())
+    columns = recorded["columns"]
+    lines = [f"| {recorded['count']} numbers of 2-6 test digits, read exactly | " + " | ".join(columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    return lines + [f"| {kind} | " + " | ".join(f"{shares[kind]:.3f}" for shares in columns.values()) + " |"
+                    for kind in next(iter(columns.values()))]
 
 
 def real_photos():
@@ -83,7 +93,7 @@ def examples():
     return ["```", *lines, "```"]
 
 
-PARTS = {"accuracy": accuracy, "reading_sets": reading_sets, "real_photos": real_photos,
+PARTS = {"accuracy": accuracy, "reading_sets": reading_sets, "numbers": numbers, "real_photos": real_photos,
          "timings": timings, "examples": examples}
 
 

@@ -13,7 +13,7 @@ from digits.constants import PROJECT_DIR
 PACKAGE = PROJECT_DIR / "digits"
 # The modules of training/ that train: the rest of training/ (checks, recipes, reports) does not.
 WITH_TENSORFLOW = ("digits.training.data", "digits.training.augmentation", "digits.training.networks",
-                   "digits.training.fit", "digits.training.export")
+                   "digits.training.fit", "digits.training.export", "digits.training.line_training")
 
 
 def module_name(path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from digits import errors
 from digits.constants import PROJECT_DIR
-from digits.reading import reader, readings
+from digits.reading import readings
 
 SOURCES = Path(__file__).with_name("real_set_sources.csv")
 
@@ -52,17 +52,18 @@ def missing_images(rows, folder):
     return [row["image"] for row in rows if not (folder / row["image"]).is_file()]
 
 
-def read_one(model, path, find=reader.read_digits):
+def read_one(model, path, find=None):
     """The text read from one image, lines joined by newlines; '' where no digit is found. find
-    turns the image's path into the digits found (reader.FoundDigit): the project's reader, or
-    another one to compare it with."""
+    turns the image's path into the digits found (reader.FoundDigit), to compare another reader
+    with the model; None reads as --predict does (readings.read_image)."""
     try:
-        return readings.text_of(readings.read_found(model, find(path)))
+        digits = readings.read_image(model, path) if find is None else readings.read_found(model, find(path))
+        return readings.text_of(digits)
     except errors.ReaderError:
         return ""
 
 
-def score(rows, model, folder, find=reader.read_digits):
+def score(rows, model, folder, find=None):
     """Per row: (kind, source, truth, text read)."""
     return [(row["kind"], row["repository"], row["truth"], read_one(model, folder / row["image"], find))
             for row in rows]

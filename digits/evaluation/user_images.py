@@ -224,6 +224,42 @@ def number_image(digit_pixels, rng):
     return on_paper(coverage, (25, 25, 30), (240, 238, 232), rng).convert("L")
 
 
+def touching_number_image(digit_pixels, rng):
+    """Several digits side by side whose neighbouring strokes touch or overlap a little, as most
+    people write a number, dark ink on white paper, enlarged 2-5 times."""
+    scale = int(rng.integers(2, 6))
+    parts = [enlarge(pixels[ink_box(pixels)], scale) for pixels in digit_pixels]
+    height, margin = max(part.shape[0] for part in parts), 10 * scale
+    lefts, left = [], margin
+    for part in parts:
+        lefts.append(left)
+        left += part.shape[1] - int(rng.integers(0, 3)) * scale  # overlap by 0-2 pixels of the digit
+    coverage = np.zeros((height + 2 * margin, left + margin), np.float32)
+    for part, left in zip(parts, lefts):
+        top = margin + (height - part.shape[0]) // 2
+        region = coverage[top:top + part.shape[0], left:left + part.shape[1]]
+        np.maximum(region, part, out=region)
+    return on_paper(coverage, (25, 25, 30), (240, 238, 232), rng).convert("L")
+
+
+def cropped_to_its_ink(image):
+    """An image of dark writing on light paper cropped to its ink, as a user crops a number."""
+    pixels = np.asarray(image.convert("L"))
+    rows, columns = ink_box(pixels < 128)
+    return image.crop((columns.start, rows.start, columns.stop, rows.stop))
+
+
+def in_a_cell(image, rng):
+    """The number cropped from a table's cell: its ink, a few pixels of paper and the cell's
+    dark borders around it."""
+    pixels = np.asarray(cropped_to_its_ink(image).convert("L")).copy()
+    pad = int(rng.integers(3, 9))
+    pixels = np.pad(pixels, pad, constant_values=int(np.median(pixels)))
+    border = int(rng.integers(1, 3))
+    pixels[:border], pixels[-border:], pixels[:, :border], pixels[:, -border:] = 60, 60, 60, 60
+    return Image.fromarray(pixels)
+
+
 def on_ruled_paper(image, rng):
     """The image as if written on ruled paper: light blue lines across it, 25 to 60 pixels apart."""
     pixels = np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
@@ -265,9 +301,15 @@ RULED_SET = "the same numbers on ruled paper"
 
 def committed_test_digits(per_digit, data_dir=DEFAULT_DATA_DIR):
     """The first per_digit images of each digit in the committed test split: (pixels, digit) pairs."""
+    return committed_digits("test", per_digit, data_dir)
+
+
+def committed_digits(split, per_digit=None, data_dir=DEFAULT_DATA_DIR):
+    """The first per_digit images (None: all) of each digit in a committed split, in the order the
+    training loader reads them: (pixels, digit) pairs."""
     pairs = []
     for digit in range(10):
-        for path in sorted((Path(data_dir) / "test" / str(digit)).glob("*.png"))[:per_digit]:
+        for path in sorted((Path(data_dir) / split / str(digit)).glob("*.png"))[:per_digit]:
             with Image.open(path) as image:
                 pairs.append((np.asarray(image), digit))
     return pairs

@@ -23,6 +23,7 @@ MIN_HEIGHT_FRACTION = 0.4   # digits shorter than this share of the writing are 
 MIN_INK_FRACTION = 0.15     # and those with less ink than this share of the usual digit's, specks,
 MIN_LOOP_FRACTION = 0.2     # unless their ink closes a loop (a small 0) and they are this tall
 CLEAR_DIGIT_SHARE = 0.5     # digits clear of the edges, this share as tall as those cut by them
+IN_LINE_SHARE = 0.6         # what the edge cuts is writing if it shares this share of a clear digit's rows
 EDGE_SPAN = 3               # what the edge cuts, longer than this many times the writing's height
 MIN_DIGIT_SIDE = 4          # full-size pixels: anything smaller is too small to be a digit
 MAX_PIECES = 64             # pieces of ink considered, the inkiest first
@@ -138,9 +139,10 @@ def is_cut(top, bottom, left, right, shape):
 
 def within_the_frame(pieces, shape):
     """The pieces, without those cut by the image's edge when the writing lies inside it: once
-    a digit stands clear of the edges, whatever the edge cuts (the page's edge, the table beyond
-    it, a shadow in a corner) comes from outside the writing. In a tight crop every digit
-    touches an edge, and all are kept."""
+    a digit stands clear of the edges, what the edge cuts (the page's edge, the table beyond it,
+    a shadow in a corner) comes from outside the writing, unless it stands in a line with that
+    digit and is about as tall (the first or last digit of a number cropped tightly). In a tight
+    crop every digit touches an edge, and all are kept."""
     def cut(piece):
         return is_cut(piece.top, piece.bottom, piece.left, piece.right, shape)
 
@@ -148,7 +150,14 @@ def within_the_frame(pieces, shape):
     tallest_cut = max((piece.height for piece in pieces if cut(piece)), default=0)
     if not clear or max(piece.height for piece in clear) < CLEAR_DIGIT_SHARE * tallest_cut:
         return pieces
-    return clear
+    return [piece for piece in pieces if not cut(piece) or any(in_line_with(piece, other) for other in clear)]
+
+
+def in_line_with(piece, other):
+    """Whether a piece stands in a line with another and is about as tall: each spans most of
+    the other's rows."""
+    shared = min(piece.bottom, other.bottom) - max(piece.top, other.top)
+    return shared >= IN_LINE_SHARE * max(piece.height, other.height)
 
 
 def blobs(labels, regions, core):

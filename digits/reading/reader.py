@@ -27,7 +27,7 @@ from digits.errors import ReaderError
 from digits.reading.decode import open_image, to_levels, upright_size, working_scale
 from digits.reading.form import to_mnist_form
 from digits.reading.ink import Ink, find_ink, without_printed_lines
-from digits.reading.pieces import MIN_DIGIT_SIDE, group_pieces, piece_measures, pieces_of_ink, writing_height
+from digits.reading.pieces import MIN_DIGIT_SIDE, Piece, group_pieces, piece_measures, pieces_of_ink, writing_height
 
 DENOISE_ABOVE_SCALE = 0.25  # and shrunk less than this: shrinking more averages the grain away
 FINE_HEIGHT = 32            # writing shorter than this at the working size is read again, from a
@@ -53,6 +53,16 @@ class FoundDigit:
     pixels: np.ndarray
     box: Box
     line: int = 0
+
+
+@dataclass(frozen=True)
+class FoundLine:
+    """One line of writing, as the line model reads it: the ink of its pieces (working pixels,
+    floats in [0, 1]) over the box they span together, that box in the upright image's pixels,
+    and which line it is (0 for the top one)."""
+    ink: np.ndarray
+    box: Box
+    line: int
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,11 @@ def read_digits(source, max_pixels=None):
     """Find the digits in an image (a file's path, a binary file object or a Pillow image),
     line by line from the top, each line left to right; return a FoundDigit for each. Images
     over max_pixels are refused."""
+    return find_digits(source, max_pixels)[0]
+
+
+def find_digits(source, max_pixels=None):
+    """read_digits' digits, and a FoundLine for each line of writing they are in."""
     if isinstance(source, Image.Image):
         image, size = source, upright_size(source)
     else:
@@ -134,7 +149,23 @@ def read_digits(source, max_pixels=None):
                                     piece.line))
     if not found:
         raise ReaderError("no digit found: the ink is too small to be a digit")
-    return found
+    return found, lines_of(look, offset)
+
+
+def lines_of(look, offset):
+    """Each line of writing of a look: the ink of its pieces over the box they span together."""
+    lines = []
+    for number in sorted({piece.line for piece in look.pieces}):
+        members = [piece for piece in look.pieces if piece.line == number]
+        union = Piece([label for piece in members for label in piece.labels], 0,
+                      min(piece.top for piece in members), max(piece.bottom for piece in members),
+                      min(piece.left for piece in members), max(piece.right for piece in members))
+        rows, columns = slice(union.top, union.bottom), slice(union.left, union.right)
+        own = np.isin(look.labels[rows, columns], union.labels)
+        box = look.box(union)
+        lines.append(FoundLine(np.where(own, look.ink.strength[rows, columns], 0).astype(np.float32),
+                               Box(box.x + offset.x, box.y + offset.y, box.width, box.height), number))
+    return lines
 
 
 def finer_look(look, scale):

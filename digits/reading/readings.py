@@ -13,15 +13,19 @@ The model always answers with one of 0-9; with --not-a-digit, the not-a-digit ch
 "?" within a number. A reading whose confidence is below UNSURE_BELOW is marked unsure.
 """
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from digits.constants import IMAGE_SIZE
 from digits.formats import fraction, percent
+from digits.reading.form import to_mnist_form
+from digits.reading.line_model import LINE_PAD, line_scale, load_line_model, to_line_form
 from digits.reading.not_a_digit import load_not_a_digit_check
-from digits.reading.reader import Box, read_digits
+from digits.reading.reader import Box, find_digits
 from digits.reading.runtime import load_digit_model
 
 # Chosen on held-out training digits and written there by benchmarks/choose_unsure_threshold.py
@@ -30,12 +34,16 @@ THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
 UNSURE_BELOW = json.loads(THRESHOLDS_FILE.read_text())["unsure_below"]
 RUNNERS_UP = 2
 NOT_A_DIGIT = "?"   # a piece that is no digit, within a number's text
+DIGIT_MODEL, LINE_MODEL = "digit model", "line model"
+# A piece this many times wider than its line is tall holds more than one digit.
+WIDE_PIECE = 1.0
 
 
-def load_model(path, not_a_digit=False):
+def load_model(path, not_a_digit=False, lines=True):
     """Load a model to read images with (see runtime.load_digit_model); with the not-a-digit check
-    that ships in models/ beside it if not_a_digit."""
-    return load_digit_model(path, load_not_a_digit_check() if not_a_digit else None)
+    that ships in models/ beside it if not_a_digit, and the line model that ships there if lines."""
+    return dataclasses.replace(load_digit_model(path, load_not_a_digit_check() if not_a_digit else None),
+                               line_model=load_line_model() if lines else None)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class DigitReading:
     pixels: np.ndarray
     line: int = 0   # which line of writing, 0 for the top one
     not_a_digit: bool = False   # the not-a-digit check's word: a letter, a doodle, a smudge
+    read_by: str = DIGIT_MODEL  # which network read it: DIGIT_MODEL or LINE_MODEL
 
     @property
     def confidence(self):
@@ -63,18 +72,74 @@ class DigitReading:
 
 
 def read_image(model, source, max_pixels=None):
-    """Find the digits in an image and read each with the model; raise ReaderError on failure."""
-    return read_found(model, read_digits(source, max_pixels))
+    """Find the digits in an image and read each with the model, each line with the line model
+    where the model has one (see by_line); raise ReaderError on failure."""
+    found, lines = find_digits(source, max_pixels)
+    digits = read_found(model, found)
+    return digits if model.line_model is None else by_line(model, digits, lines)
 
 
 def read_found(model, found):
     """Read with the model each digit the reader found (reader.FoundDigit, at least one)."""
     pixels = np.stack([digit.pixels for digit in found])
     all_probabilities = model.probabilities(pixels)
-    refused = model.not_a_digit.refuses(pixels) if model.not_a_digit else np.zeros(len(found), dtype=bool)
     return [DigitReading(int(np.argmax(probabilities)), probabilities, digit.box, digit.pixels, digit.line,
                          bool(no))
-            for digit, probabilities, no in zip(found, all_probabilities, refused)]
+            for digit, probabilities, no in zip(found, all_probabilities, refused_by(model, pixels))]
+
+
+def refused_by(model, pixels):
+    """Which 28x28 inputs the model's not-a-digit check refuses (none without one)."""
+    return model.not_a_digit.refuses(pixels) if model.not_a_digit else np.zeros(len(pixels), dtype=bool)
+
+
+def by_line(model, digits, lines):
+    """The digits of each line: pieces of one digit each as the digit model read them; a piece
+    wider than one digit (digits that touch) as the line model read the line there, if it read
+    several digits there and the not-a-digit check refuses none of them. Only lines with such a
+    piece are given to the line model."""
+    result = []
+    for line in lines:
+        pieces = [digit for digit in digits if digit.line == line.line]
+        wide = [digit.box.width > WIDE_PIECE * line.box.height for digit in pieces]
+        if not any(wide):
+            result += pieces
+            continue
+        line_digits = model.line_model.read([to_line_form(line.ink)])[0]
+        from_line = line_readings(model, line, line_digits) if line_digits else []
+        for piece, is_wide in zip(pieces, wide):
+            inside = [digit for digit in from_line
+                      if piece.box.x <= digit.box.x + digit.box.width / 2 < piece.box.x + piece.box.width]
+            # A wide piece the line model reads as one digit is one digit, which the digit model
+            # reads better; where the not-a-digit check refuses part of what the line model read
+            # (a star read as a ? and a 3), the piece stays one, as the digit model and check read it.
+            by_the_line = is_wide and len(inside) > 1 and not any(digit.not_a_digit for digit in inside)
+            result += inside if by_the_line else [piece]
+    return result
+
+
+def line_readings(model, line, line_digits):
+    """DigitReadings for what the line model read in a line: each digit's box the columns between
+    its neighbours' peaks, narrowed to its ink; its input the ink there in MNIST's form."""
+    scale = line_scale(line.ink.shape[0])
+    across, down = line.box.width / line.ink.shape[1], line.box.height / line.ink.shape[0]
+    boxes, inputs = [], []
+    for digit in line_digits:
+        left = int(np.clip(np.floor((digit.left - LINE_PAD) / scale), 0, line.ink.shape[1] - 1))
+        right = int(np.clip(np.ceil((digit.right - LINE_PAD) / scale), left + 1, line.ink.shape[1]))
+        ink = line.ink[:, left:right]
+        rows, columns = np.nonzero(ink > 0)
+        if len(rows):
+            ink = ink[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
+            top, left = rows.min(), left + columns.min()
+        else:
+            top = 0
+        boxes.append(Box(line.box.x + int(left * across), line.box.y + int(top * down),
+                         max(1, int(np.ceil(ink.shape[1] * across))), max(1, int(np.ceil(ink.shape[0] * down)))))
+        inputs.append(to_mnist_form(ink, ink > 0.5) if ink.any() else np.zeros(IMAGE_SIZE, np.float32))
+    pixels = np.stack(inputs)
+    return [DigitReading(digit.digit, digit.probabilities, box, form, line.line, bool(no), LINE_MODEL)
+            for digit, box, form, no in zip(line_digits, boxes, pixels, refused_by(model, pixels))]
 
 
 def text_of(digits, between_lines="\n"):
@@ -96,7 +161,8 @@ def reading_json(name, digits):
                   "unsure": digit.unsure,
                   "probabilities": [fraction(p) for p in digit.probabilities],
                   "box": [digit.box.x, digit.box.y, digit.box.width, digit.box.height],
-                  "line": digit.line + 1}
+                  "line": digit.line + 1,
+                  "read_by": digit.read_by}
                  for digit in digits]
     result = {"file": str(name), "text": text_of(digits),
               "unsure": any(digit.unsure for digit in digits),

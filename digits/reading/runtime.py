@@ -30,6 +30,7 @@ class DigitModel:
     path: object
     probabilities: Callable[[np.ndarray], np.ndarray]
     not_a_digit: object = None   # a digits.reading.not_a_digit.NotADigitCheck
+    line_model: object = None    # a digits.reading.line_model.LineModel: lines read as a whole
 
 
 def check_shapes(path, input_shape, output_shape):
@@ -39,15 +40,20 @@ def check_shapes(path, input_shape, output_shape):
                          "outputs; expected 28x28x1 images and 10 digits")
 
 
-def onnx_function(path):
-    """An .onnx file as a function from (N, 28, 28) inputs to its output, run by ONNX Runtime;
-    with the shapes of its input and output."""
+def onnx_session(path):
+    """An .onnx file loaded into ONNX Runtime, on the CPU."""
     import onnxruntime
 
     try:
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception:  # ONNX Runtime raises its own types for files that are not models
         raise UserError(f"{path} is not an ONNX model") from None
+
+
+def onnx_function(path):
+    """An .onnx file as a function from (N, 28, 28) inputs to its output, run by ONNX Runtime;
+    with the shapes of its input and output."""
+    session = onnx_session(path)
     model_input, model_output = session.get_inputs()[0], session.get_outputs()[0]
 
     def run(images):

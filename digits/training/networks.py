@@ -6,11 +6,13 @@ not-a-digit check's. (A saved model is loaded by digits.reading.runtime.load_ker
 """
 
 from digits.constants import INPUT_SHAPE, NUM_CLASSES
+from digits.reading.line_model import LINE_HEIGHT
 from digits.tensorflow_setup import keras
 
 layers = keras.layers
 COMPACT_DROPOUT = 0.4
 NOT_A_DIGIT_DROPOUT = 0.3
+LINE_DROPOUT = 0.2
 
 
 def build_original(name="original_cnn"):
@@ -80,3 +82,20 @@ def tempered(network, temperature):
     model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
+
+
+def build_line_network(name="line_cnn"):
+    """The line model's network: convolutions that take a line form (LINE_HEIGHT rows, any width)
+    down to one column of features per STRIDE columns, then convolutions along the line, and
+    each step's probabilities of the ten digits and CTC's blank."""
+    inputs = keras.Input(shape=(LINE_HEIGHT, None, 1))
+    x = inputs
+    for filters, pool in ((16, (2, 2)), (32, (2, 2)), (64, (2, 1)), (96, (LINE_HEIGHT // 8, 1))):
+        x = layers.Conv2D(filters, (3, 3), padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D(pool)(x)
+    x = layers.Reshape((-1, 96))(x)
+    for _ in range(2):
+        x = layers.Conv1D(128, 5, padding="same", activation="relu")(x)
+        x = layers.Dropout(LINE_DROPOUT)(x)
+    x = layers.Dense(NUM_CLASSES + 1)(x)
+    return keras.Model(inputs, layers.Softmax()(x), name=name)
