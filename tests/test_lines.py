@@ -61,3 +61,21 @@ def test_digits_apart_are_read_by_the_digit_model_and_json_says_so(test_digits):
     described = readings.reading_json("number.png", read)
     assert described["text"] == text
     assert [digit["read_by"] for digit in described["digits"]] == [readings.DIGIT_MODEL] * len(text)
+
+
+def test_a_long_read_shows_its_progress_on_a_terminal_and_clears_it(monkeypatch):
+    import io
+
+    from digits.reading import predict
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(predict, "PROGRESS_AFTER", 0)
+    terminal = Terminal()
+    progress = predict.Progress(4, terminal)
+    progress.show(1)
+    assert terminal.getvalue().endswith("1 of 4 images")
+    progress.clear()
+    assert terminal.getvalue().endswith("\r\033[K") and not progress.shown

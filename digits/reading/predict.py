@@ -8,6 +8,7 @@ the same file name, from another folder, is numbered: photo-2.jpg.png.
 
 import json
 import sys
+import time
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -16,6 +17,7 @@ from digits import errors
 from digits.publishing import prepare_output_dir, write_atomically
 from digits.reading import decode, readings
 
+PROGRESS_AFTER = 2.0   # seconds of reading after which a terminal shows how far it has got
 SURE_COLOUR = (220, 30, 30)
 UNSURE_COLOUR = (230, 140, 0)
 NOT_A_DIGIT_COLOUR = (110, 110, 110)  # as the page draws them (static/app.js)
@@ -75,29 +77,63 @@ def save_inputs(digits, folder, name):
         save_png(pixels, folder / f"{name}-digit{position}.png")
 
 
+def read_one(model, path, problem):
+    """An image's digits, or the reason it could not be read (a string)."""
+    try:
+        if problem:
+            raise errors.ReaderError(problem)
+        return readings.read_image(model, path)
+    except Exception as error:  # one image's failure is its own line; the others are still read
+        return (str(error) if isinstance(error, errors.ReaderError) else
+                f"could not read this image ({type(error).__name__}: {error})")
+
+
+class Progress:
+    """How many images have been read, on one line of a terminal's stderr, shown once reading
+    has taken PROGRESS_AFTER seconds; cleared before each line of output."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.stream, self.shown = total, stream, False
+        self.started = time.monotonic()
+        self.live = stream.isatty()
+
+    def clear(self):
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.shown = False
+
+    def show(self, done):
+        if self.live and done < self.total and time.monotonic() - self.started >= PROGRESS_AFTER:
+            width = 30
+            filled = width * done // self.total
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,} of {self.total:,} images")
+            self.stream.flush()
+            self.shown = True
+
+
 def predict_images(model, paths, as_json=False, annotate=None, save_preprocessed=None):
     """Read the digits in each image (folders: every image inside) and print one line per image;
     return the exit status: 1 if any image could not be read, else 0."""
     status, used_names = 0, set()
-    for path, problem in decode.expand_paths(paths):
-        try:
-            if problem:
-                raise errors.ReaderError(problem)
-            digits = readings.read_image(model, path)
-        except Exception as error:  # one image's failure is its own line; the others are still read
-            reason = (str(error) if isinstance(error, errors.ReaderError) else
-                      f"could not read this image ({type(error).__name__}: {error})")
-            print(json.dumps({"file": str(path), "error": reason}) if as_json else
-                  f"{path}: error: {reason}")
+    files = decode.expand_paths(paths)
+    progress = Progress(len(files))
+    for done, (path, problem) in enumerate(files, start=1):
+        digits = read_one(model, path, problem)
+        progress.clear()
+        if isinstance(digits, str):
+            print(json.dumps({"file": str(path), "error": digits}) if as_json else f"{path}: error: {digits}",
+                  flush=progress.live)
             status = 1
-            continue
-        print(json.dumps(readings.reading_json(path, digits)) if as_json else
-              readings.describe(path, digits))
-        name = output_name(path, used_names)
-        if annotate:
-            save_png(annotated_copy(path, digits), annotate / f"{name}.png")
-        if save_preprocessed:
-            save_inputs(digits, save_preprocessed, name)
+        else:
+            print(json.dumps(readings.reading_json(path, digits)) if as_json else
+                  readings.describe(path, digits), flush=progress.live)
+            name = output_name(path, used_names)
+            if annotate:
+                save_png(annotated_copy(path, digits), annotate / f"{name}.png")
+            if save_preprocessed:
+                save_inputs(digits, save_preprocessed, name)
+        progress.show(done)
+    progress.clear()
     return status
 
 
