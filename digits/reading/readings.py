@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.constants import IMAGE_SIZE
+from digits.errors import ReaderError
 from digits.formats import fraction, percent
 from digits.reading.form import to_mnist_form
 from digits.reading.line_model import LINE_PAD, line_scale, load_line_model, to_line_form
@@ -118,6 +119,14 @@ def by_line(model, digits, lines):
     return result
 
 
+def mnist_form_or_blank(ink):
+    """A digit's ink in MNIST's form; a blank field where there is too little ink to scale."""
+    try:
+        return to_mnist_form(ink, ink > 0.5)
+    except ReaderError:
+        return np.zeros(IMAGE_SIZE, np.float32)
+
+
 def line_readings(model, line, line_digits):
     """DigitReadings for what the line model read in a line: each digit's box the columns between
     its neighbours' peaks, narrowed to its ink; its input the ink there in MNIST's form."""
@@ -136,7 +145,7 @@ def line_readings(model, line, line_digits):
             top = 0
         boxes.append(Box(line.box.x + int(left * across), line.box.y + int(top * down),
                          max(1, int(np.ceil(ink.shape[1] * across))), max(1, int(np.ceil(ink.shape[0] * down)))))
-        inputs.append(to_mnist_form(ink, ink > 0.5) if ink.any() else np.zeros(IMAGE_SIZE, np.float32))
+        inputs.append(mnist_form_or_blank(ink))
     pixels = np.stack(inputs)
     return [DigitReading(digit.digit, digit.probabilities, box, form, line.line, bool(no), LINE_MODEL)
             for digit, box, form, no in zip(line_digits, boxes, pixels, refused_by(model, pixels))]
