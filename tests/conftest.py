@@ -69,11 +69,11 @@ def default_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def default_model(default_run):
-    """The default model as --predict loads it: the .onnx, in ONNX Runtime."""
+    """The default model as --predict loads it: the .onnx, in ONNX Runtime, with the line model."""
     from digits.constants import ONNX_MODEL_FILE
-    from digits.reading import runtime
+    from digits.reading import readings
 
-    return runtime.load_onnx_model(default_run / ONNX_MODEL_FILE)
+    return readings.load_model(default_run / ONNX_MODEL_FILE)
 
 
 def pytest_collection_modifyitems(items):
