@@ -181,6 +181,11 @@ def test_a_number_with_an_unsure_digit_says_which_to_check(page, tmp_path, defau
     assert page.inner_text("#note") == ("Unsure: the model is not sure of every digit; "
                                         "check the ones marked unsure below.")
     assert page.locator(".digit.unsure").count() == 1
+    # In the answer too: the unsure digit in orange, with a small ? after it.
+    unsure = page.locator("#text .unsure")
+    assert unsure.count() == 1 and unsure.inner_text() == str(read[1].digit)
+    assert unsure.evaluate("span => getComputedStyle(span, '::after').content") == '"?"'
+    assert unsure.evaluate("span => getComputedStyle(span).color") == "rgb(217, 164, 0)"
 
 
 def test_a_piece_that_is_no_digit_is_shown_as_such_with_its_bars(checking_page, tmp_path):

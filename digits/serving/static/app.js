@@ -114,9 +114,29 @@ function fitText() {
 
 window.addEventListener("resize", fitText);
 
+function answerDigits(reading) {
+  // The answer in large type, a span per digit: an unsure digit in orange with a small ? after it
+  // (drawn by the style sheet, so the text stays the digits read), a piece that is no digit as a
+  // grey ?; lines of writing on lines of their own.
+  const parts = [];
+  reading.digits.forEach((digit, index) => {
+    if (index > 0 && digit.line !== reading.digits[index - 1].line) {
+      parts.push(document.createTextNode("\n"));
+    }
+    const span = document.createElement("span");
+    span.textContent = digit.not_a_digit ? "?" : String(digit.digit);
+    span.className = digit.not_a_digit ? "not-a-digit" : digit.unsure ? "unsure" : "";
+    if (digit.unsure) {
+      span.title = "unsure: check this digit";
+    }
+    parts.push(span);
+  });
+  return parts;
+}
+
 function showReading(reading) {
   errorBox.hidden = true;
-  text.textContent = reading.text;
+  text.replaceChildren(...answerDigits(reading));
   fitText();
   note.textContent = reading.not_a_digit
     ? "This does not look like any of the digits 0 to 9."
