@@ -63,6 +63,14 @@ def exact_shares(model, count, seed, pairs):
     return shares
 
 
+def table_lines(count, columns, digits="test"):
+    """A Markdown table of exact_shares results, a column per {label: shares}, as lines."""
+    return [f"| {count} numbers of 2-6 {digits} digits, read exactly | " + " | ".join(columns) + " |",
+            "|---|" + "---|" * len(columns),
+            *(f"| {kind} | " + " | ".join(f"{shares[kind]:.3f}" for shares in columns.values()) + " |"
+              for kind in next(iter(columns.values())))]
+
+
 def main(argv=None):
     parser = benchmark_parser(__doc__, seed_help="which numbers are drawn, and how they are made")
     parser.add_argument("--models", nargs="+", type=Path, default=[SHIPPED_MODEL.relative_to(PROJECT_DIR)],
@@ -84,10 +92,7 @@ def main(argv=None):
                                                          args.count, args.seed, pairs)
         columns[f"{path}, by line"] = exact_shares(model, args.count, args.seed, pairs)
     digits = "held-out training" if args.held_out_training else "test"
-    print(f"\n| {args.count} numbers of 2-6 {digits} digits, read exactly | " + " | ".join(columns) + " |")
-    print("|---|" + "---|" * len(columns))
-    for kind in next(iter(columns.values())):
-        print(f"| {kind} | " + " | ".join(f"{shares[kind]:.3f}" for shares in columns.values()) + " |")
+    print("\n" + "\n".join(table_lines(args.count, columns, digits)))
     if args.json:
         args.json.write_text(json.dumps({"count": args.count, "columns": columns}, indent=2) + "\n")
 

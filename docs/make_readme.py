@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import benchmarks.numbers
 from benchmarks.summarise_runs import read_runs, table_lines
 from digits.constants import PROJECT_DIR, SCRIPT
 from digits.evaluation import user_images
@@ -43,11 +44,7 @@ def reading_sets():
 
 def numbers():
     recorded = json.loads((RESULTS / "numbers.json").read_text())
-    columns = recorded["columns"]
-    lines = [f"| {recorded['count']} numbers of 2-6 test digits, read exactly | " + " | ".join(columns) + " |",
-             "|---|" + "---|" * len(columns)]
-    return lines + [f"| {kind} | " + " | ".join(f"{shares[kind]:.3f}" for shares in columns.values()) + " |"
-                    for kind in next(iter(columns.values()))]
+    return benchmarks.numbers.table_lines(recorded["count"], recorded["columns"])
 
 
 def real_photos():
