@@ -205,6 +205,43 @@ def test_a_piece_that_is_no_digit_is_shown_as_such_with_its_bars(checking_page, 
     assert checking_page.inner_text("#note") == "This does not look like any of the digits 0 to 9."
 
 
+def test_the_switch_turns_the_not_a_digit_check_on_and_reads_again(page, tmp_path):
+    # The page of a server started without --not-a-digit: the switch is there, and off.
+    number = tmp_path / "2k4.png"
+    user_images.digits_around_a_letter().save(number)
+    switch = page.locator("#check")
+    assert switch.is_visible() and not switch.is_checked()
+    page.set_input_files("#file", str(number))
+    read = wait_for_answer(page)
+    assert len(read) == 3 and "?" not in read
+    with page.expect_response("**/api/predict"):
+        switch.check()
+    assert wait_for_answer(page) == "2?4"
+    assert page.locator(".digit.not-a-digit").count() == 1
+    switch.uncheck()
+    assert wait_for_answer(page) == read
+
+
+def test_a_long_number_gets_compact_cards(page, tmp_path):
+    photo = tmp_path / "long.png"
+    digits = [user_images.nth_test_digit(digit) for digit in (3, 1, 4, 1, 5, 9, 2, 6)]
+    user_images.number_image(digits, np.random.default_rng(0)).save(photo)
+    page.set_input_files("#file", str(photo))
+    read = wait_for_answer(page)
+    cards = page.locator("#digits .digit")
+    assert cards.count() == len(read) >= 7 and "compact" in page.get_attribute("#digits", "class")
+    # Each card shows what the model saw and read, with its percentage; the bars are left out.
+    assert not page.locator("#digits .bar").first.is_visible()
+    first = cards.first
+    assert first.locator("img").is_visible() and first.locator("h2").inner_text().startswith(read[0] + " ")
+    assert first.get_attribute("title").startswith(f"Digit 1: {read[0]} (")
+    # A short number keeps the full cards, bars and all.
+    user_images.number_image(digits[:2], np.random.default_rng(0)).save(photo)
+    page.set_input_files("#file", str(photo))
+    assert len(wait_for_answer(page)) == 2
+    assert "compact" not in page.get_attribute("#digits", "class") and page.locator("#digits .bar").first.is_visible()
+
+
 def test_an_uploaded_text_file_shows_the_error(page, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("this is not an image")

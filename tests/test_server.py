@@ -17,6 +17,8 @@ from PIL import Image
 from conftest import DATASET, run_script, start_serving
 from digits import formats
 from digits.constants import ONNX_MODEL_FILE, PROJECT_DIR, SHIPPED_MODEL
+from digits.evaluation import user_images
+from digits.reading import readings
 from digits.serving import server
 
 
@@ -53,7 +55,25 @@ def test_percentages_are_cut_never_rounded_up_and_never_100():
 
 
 def test_health(client):
-    assert client.get("/api/health").get_json() == {"status": "ok", "model": ONNX_MODEL_FILE}
+    assert client.get("/api/health").get_json() == {"status": "ok", "model": ONNX_MODEL_FILE,
+                                                    "not_a_digit": False, "not_a_digit_check": False}
+
+
+def test_a_request_turns_the_not_a_digit_check_on_or_off(default_model, client):
+    number = png_bytes(user_images.digits_around_a_letter())
+    checking = server.create_app(readings.load_model(default_model.path, not_a_digit=True), checking=False)
+    health = checking.test_client().get("/api/health").get_json()
+    assert (health["not_a_digit"], health["not_a_digit_check"]) == (False, True)
+    texts = {switch: checking.test_client().post(f"/api/predict?not_a_digit={switch}", data=number,
+                                                 content_type="image/png").get_json()["text"]
+             for switch in ("on", "off")}
+    assert texts["on"] == "2?4" and "?" not in texts["off"] and len(texts["off"]) == 3
+    unsaid = checking.test_client().post("/api/predict", data=number, content_type="image/png")
+    assert unsaid.get_json()["text"] == texts["off"]  # as the server was started
+    # A server without a check cannot turn one on; a word other than on or off is no switch.
+    for switch, message in (("on", "no not-a-digit check"), ("yes", "say on or off")):
+        answer = client.post(f"/api/predict?not_a_digit={switch}", data=number, content_type="image/png")
+        assert answer.status_code == 400 and message in answer.get_json()["error"]
 
 
 def test_thirty_test_digits_get_the_same_answers_as_predict(client, default_run, thirty_test_digits):

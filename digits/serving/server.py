@@ -6,16 +6,21 @@ serve(). Every image goes through readings.read_image, the same reading as --pre
     GET  /              the page (static/index.html, app.js, style.css: no build step, no CDN)
     POST /api/predict   one image, as the raw request body or a multipart field named "image";
                         answers the JSON object `--predict --json` prints for one file, plus
-                        "inputs": each digit's 28x28 input as a PNG data URL
-    GET  /api/health    {"status": "ok", "model": the model's file name}
+                        "inputs": each digit's 28x28 input as a PNG data URL; a field or query
+                        parameter not_a_digit=on or off turns the not-a-digit check on or off
+    GET  /api/health    {"status": "ok", "model": the model's file name, "not_a_digit": whether
+                        the check is on unless a request says otherwise (--not-a-digit),
+                        "not_a_digit_check": whether the server has a check to turn on}
 
-Bad input answers {"error": "..."}: 400 not an image, corrupt or no digit; 413 over
+Bad input answers {"error": "..."}: 400 not an image, corrupt, no digit, or a check asked for
+that the server lacks; 413 over
 MAX_UPLOAD_BYTES or MAX_IMAGE_PIXELS; 404 and 405 as usual. Nothing a request sends is
 written to disk, and no request names a file on the server.
 """
 
 import base64
 import contextlib
+import dataclasses
 import io
 import logging
 import os
@@ -43,6 +48,8 @@ UPLOAD_FIELD = "image"
 UNNAMED_UPLOAD = "upload"
 SERVER_PROCESSES = 2      # with an .onnx model: one process per core of a small machine
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+SWITCH_FIELD = "not_a_digit"
+SWITCH_VALUES = {"on": True, "off": False}
 
 
 def data_url(pixels):
@@ -72,8 +79,12 @@ def page_json(name, digits):
     return answer | {"inputs": [data_url(digit.pixels) for digit in digits]}
 
 
-def create_app(model):
-    """The Flask app answering for one loaded DigitModel."""
+def create_app(model, checking=None):
+    """The Flask app answering for one loaded DigitModel. Its not-a-digit check, if it has one,
+    is on for requests that do not say if checking (None: if it has one); a request may turn it
+    off or on."""
+    checking = model.not_a_digit is not None if checking is None else checking
+    readers = {True: model, False: dataclasses.replace(model, not_a_digit=None)}
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
 
@@ -83,15 +94,21 @@ def create_app(model):
 
     @app.get("/api/health")
     def health():
-        return jsonify(status="ok", model=Path(model.path).name)
+        return jsonify(status="ok", model=Path(model.path).name, not_a_digit=checking,
+                       not_a_digit_check=model.not_a_digit is not None)
 
     @app.post("/api/predict")
     def predict():
         data, name = uploaded_image()
         if not data:
             return jsonify(error=name if data is None else "the request holds no image"), 400
+        switch = request.values.get(SWITCH_FIELD, "on" if checking else "off")
+        if switch not in SWITCH_VALUES:
+            return jsonify(error=f"{SWITCH_FIELD} is {switch!r}: say on or off"), 400
+        if SWITCH_VALUES[switch] and model.not_a_digit is None:
+            return jsonify(error="this server has no not-a-digit check to turn on"), 400
         try:
-            digits = readings.read_image(model, io.BytesIO(data), MAX_IMAGE_PIXELS)
+            digits = readings.read_image(readers[SWITCH_VALUES[switch]], io.BytesIO(data), MAX_IMAGE_PIXELS)
         except errors.ImageTooLargeError as error:
             return jsonify(error=str(error)), 413
         except errors.ReaderError as error:
@@ -109,15 +126,16 @@ def create_app(model):
     return app
 
 
-def serve(model, host, port, processes=1):
+def serve(model, host, port, processes=1, checking=None):
     """Serve the page until Ctrl-C, from `processes` processes sharing one listening socket (each
     with its own interpreter lock, so that they use as many cores); raise OSError if the address
-    cannot be had. More than one process needs a model that survives fork(): ONNX Runtime's."""
+    cannot be had. More than one process needs a model that survives fork(): ONNX Runtime's.
+    checking: whether the model's not-a-digit check is on where a request does not say."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     # Bound here rather than by Werkzeug, which prints its own lines and exits when it cannot.
     listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     port = listener.getsockname()[1]  # the one the system chose, if port was 0
-    server = make_server(host, port, create_app(model), threaded=True, fd=listener.fileno())
+    server = make_server(host, port, create_app(model, checking), threaded=True, fd=listener.fileno())
     helpers = []
     # Ctrl-C is ignored for the moment helpers are started, so that none is left unaccounted for.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -156,7 +174,14 @@ def serve(model, host, port, processes=1):
 def serve_command(choice, host, port):
     """--serve: load the chosen model (and say which it is) and serve the page until Ctrl-C;
     return the exit status."""
-    model = readings.load_model(choice.path, choice.not_a_digit)
+    # The check is loaded whatever --not-a-digit says, so that the page can turn it on; without
+    # --not-a-digit, a missing check only leaves the page without its switch.
+    try:
+        model = readings.load_model(choice.path, not_a_digit=True)
+    except UserError:
+        if choice.not_a_digit:
+            raise
+        model = readings.load_model(choice.path)
     print(choice.line(), file=sys.stderr, flush=True)
     if host not in LOCAL_HOSTS:
         print(f"warning: listening on {host}: other machines on your network can open the page "
@@ -165,7 +190,7 @@ def serve_command(choice, host, port):
     # TensorFlow does not, so a Keras model is served by one process.
     processes = SERVER_PROCESSES if choice.path.suffix.lower() == ".onnx" and hasattr(os, "fork") else 1
     try:
-        serve(model, host, port, processes)
+        serve(model, host, port, processes, choice.not_a_digit)
     except OSError as error:
         reason = os.strerror(error.errno) if error.errno else str(error)
         raise UserError(f"cannot serve on {host}:{port}: {reason}; pass --port with a free port (or "

@@ -8,6 +8,7 @@ const UNSURE_COLOUR = "rgb(230, 140, 0)";
 const NOT_A_DIGIT_COLOUR = "rgb(110, 110, 110)";
 const MAX_TEXT_REM = 5;    // the digits read, in large type (style.css's .digits) ...
 const MIN_TEXT_REM = 1.5;  // ... down to this for a long line
+const COMPACT_FROM = 7;    // digits: a number this long gets small cards, without the bars
 const canvas = document.getElementById("canvas");
 const context = canvas.getContext("2d");
 const result = document.getElementById("result");
@@ -16,10 +17,13 @@ const note = document.getElementById("note");
 const errorBox = document.getElementById("error");
 const digitsBox = document.getElementById("digits");
 const photo = document.getElementById("photo");
+const check = document.getElementById("check");
+const checkSwitch = check.parentElement;
 const dropZone = document.body;
 let latestRequest = 0;
 let drawing = false;
 let uploaded = null;  // the uploaded image (an ImageBitmap, upright) while its reading is awaited or shown
+let lastSent = null;  // the latest image sent, [blob, name], to read again when the switch is turned
 
 function clearCanvas() {
   context.fillStyle = "white";
@@ -67,13 +71,17 @@ function canvasPoint(event) {
           (event.clientY - box.top) * canvas.height / box.height];
 }
 
-function digitCard(digit, position, input) {
+function digitCard(digit, position, input, compact) {
   const card = document.createElement("div");
   card.className = "digit" + (digit.not_a_digit ? " not-a-digit" : digit.unsure ? " unsure" : "");
   const title = document.createElement("h2");
   title.textContent = digit.not_a_digit
     ? `Piece ${position + 1}: this does not look like a digit`
     : `Digit ${position + 1}: ${digit.digit} (${digit.percents[digit.digit]})` + (digit.unsure ? ", unsure" : "");
+  if (compact) {  // the whole title on hover; on the card, what was read and how sure
+    card.title = title.textContent;
+    title.textContent = digit.not_a_digit ? "?" : `${digit.digit} ${digit.percents[digit.digit]}`;
+  }
   const seen = document.createElement("figure");
   const image = document.createElement("img");
   image.src = input;
@@ -145,8 +153,10 @@ function showReading(reading) {
       : !reading.unsure ? ""
         : reading.digits.length === 1 ? "Unsure: the model is not sure which digit this is."
           : "Unsure: the model is not sure of every digit; check the ones marked unsure below.";
+  const compact = reading.digits.length >= COMPACT_FROM;
+  digitsBox.classList.toggle("compact", compact);
   digitsBox.replaceChildren(...reading.digits.map(
-    (digit, position) => digitCard(digit, position, reading.inputs[position])));
+    (digit, position) => digitCard(digit, position, reading.inputs[position], compact)));
   showPhoto(reading.digits);
 }
 
@@ -158,8 +168,10 @@ function showError(message) {
 
 async function read(blob, name, request = ++latestRequest) {
   result.dataset.settled = "false";
+  lastSent = [blob, name];
   const form = new FormData();
   form.append("image", blob, name);
+  if (!checkSwitch.hidden) form.append("not_a_digit", check.checked ? "on" : "off");
   let reading;
   try {
     const response = await fetch("/api/predict", {method: "POST", body: form});
@@ -209,6 +221,7 @@ canvas.addEventListener("pointercancel", endStroke);
 document.getElementById("clear").addEventListener("click", () => {
   clearCanvas();
   forgetUpload();
+  lastSent = null;
   latestRequest++;
   result.dataset.settled = "true";
   showNothing();
@@ -242,5 +255,15 @@ dropZone.addEventListener("drop", (event) => {
   canvas.parentElement.classList.remove("dragging");
   readFile(event.dataTransfer.files[0]);
 });
+
+// The not-a-digit switch, where the server has a check: as the server was started (--not-a-digit),
+// and when turned, the image on show is read again.
+check.addEventListener("change", () => {
+  if (lastSent) read(...lastSent);
+});
+fetch("/api/health").then((answer) => answer.json()).then((health) => {
+  check.checked = health.not_a_digit;
+  checkSwitch.hidden = !health.not_a_digit_check;
+}).catch(() => {});
 
 clearCanvas();
