@@ -333,6 +333,15 @@ def test_cli_a_file_that_is_not_a_model(inputs, tmp_path, capsys, name, message)
     assert captured.out == "" and captured.err.strip().splitlines() == [f"error: {broken} {message}"]
 
 
+def test_a_missing_onnx_file_is_said_to_be_missing(tmp_path):
+    # A benchmark named a model not trained yet, and heard that it was "not an ONNX model".
+    from digits.errors import UserError
+    from digits.reading import runtime
+
+    with pytest.raises(UserError, match=f"^{tmp_path / 'none.onnx'} does not exist$"):
+        runtime.onnx_session(tmp_path / "none.onnx")
+
+
 def test_the_shipped_model_scores_what_its_metrics_say():
     # What a new user reads with before training: models/build_model.py wrote both files.
     shipped = json.loads(SHIPPED_METRICS.read_text())

@@ -44,6 +44,8 @@ def onnx_session(path):
     """An .onnx file loaded into ONNX Runtime, on the CPU."""
     import onnxruntime
 
+    if not Path(path).is_file():
+        raise UserError(f"{path} does not exist")
     try:
         return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception:  # ONNX Runtime raises its own types for files that are not models
