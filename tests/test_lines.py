@@ -54,13 +54,24 @@ def test_decoding_drops_blanks_and_merges_a_digit_held_over_several_steps():
     assert digits[0].right == digits[1].left  # the boundary between two peaks
 
 
-def test_digits_apart_are_read_by_the_digit_model_and_json_says_so(test_digits):
+def test_digits_apart_are_read_by_both_networks_a_lone_digit_by_the_digit_model(test_digits):
+    model = readings.load_model(SHIPPED_MODEL)
     digits, text = number(test_digits, [3, 21, 40, 27])
-    read = readings.read_image(readings.load_model(SHIPPED_MODEL), user_images.number_image(
-        digits, np.random.default_rng(1)))
+    read = readings.read_image(model, user_images.number_image(digits, np.random.default_rng(1)))
     described = readings.reading_json("number.png", read)
     assert described["text"] == text
-    assert [digit["read_by"] for digit in described["digits"]] == [readings.DIGIT_MODEL] * len(text)
+    assert [digit["read_by"] for digit in described["digits"]] == [readings.BOTH_MODELS] * len(text)
+    # Each digit's probabilities are the two networks' averaged: they still add up to one.
+    assert all(abs(sum(digit.probabilities) - 1) < 1e-5 for digit in read)
+    alone = readings.read_image(model, user_images.number_image(digits[:1], np.random.default_rng(1)))
+    assert [digit.read_by for digit in alone] == [readings.DIGIT_MODEL]
+
+
+def test_a_digit_the_two_networks_disagree_on_is_read_as_their_average():
+    piece = readings.DigitReading(4, np.eye(10)[4] * 0.6 + np.eye(10)[9] * 0.4, None, None)
+    line_digit = readings.DigitReading(9, np.eye(10)[9] * 0.9 + np.eye(10)[4] * 0.1, None, None)
+    both = readings.both_read(piece, line_digit)
+    assert both.digit == 9 and abs(both.confidence - 0.65) < 1e-9 and both.read_by == readings.BOTH_MODELS
 
 
 def test_a_long_read_shows_its_progress_on_a_terminal_and_clears_it(monkeypatch):

@@ -35,7 +35,7 @@ THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
 UNSURE_BELOW = json.loads(THRESHOLDS_FILE.read_text())["unsure_below"]
 RUNNERS_UP = 2
 NOT_A_DIGIT = "?"   # a piece that is no digit, within a number's text
-DIGIT_MODEL, LINE_MODEL = "digit model", "line model"
+DIGIT_MODEL, LINE_MODEL, BOTH_MODELS = "digit model", "line model", "both models"
 # A piece this many times wider than its line is tall holds more than one digit.
 WIDE_PIECE = 1.0
 
@@ -95,15 +95,16 @@ def refused_by(model, pixels):
 
 
 def by_line(model, digits, lines):
-    """The digits of each line: pieces of one digit each as the digit model read them; a piece
-    wider than one digit (digits that touch) as the line model read the line there, if it read
-    several digits there and the not-a-digit check refuses none of them. Only lines with such a
-    piece are given to the line model."""
+    """The digits of each line of several pieces, read by both networks: a piece wider than one
+    digit (digits that touch) as the line model read the line there, if it read several digits
+    there and the not-a-digit check refuses none of them; a piece where the line model read one
+    digit with both networks' probabilities averaged; any other piece as the digit model read it.
+    A line of one piece (a single digit) is the digit model's alone."""
     result = []
     for line in lines:
         pieces = [digit for digit in digits if digit.line == line.line]
         wide = [digit.box.width > WIDE_PIECE * line.box.height for digit in pieces]
-        if not any(wide):
+        if len(pieces) < 2 and not any(wide):
             result += pieces
             continue
         line_digits = model.line_model.read([to_line_form(line.ink)])[0]
@@ -114,9 +115,20 @@ def by_line(model, digits, lines):
             # A wide piece the line model reads as one digit is one digit, which the digit model
             # reads better; where the not-a-digit check refuses part of what the line model read
             # (a star read as a ? and a 3), the piece stays one, as the digit model and check read it.
-            by_the_line = is_wide and len(inside) > 1 and not any(digit.not_a_digit for digit in inside)
-            result += inside if by_the_line else [piece]
+            if is_wide and len(inside) > 1 and not any(digit.not_a_digit for digit in inside):
+                result += inside
+            elif len(inside) == 1:
+                result.append(both_read(piece, inside[0]))
+            else:
+                result.append(piece)
     return result
+
+
+def both_read(piece, line_digit):
+    """A piece as both networks read it: their probabilities averaged."""
+    probabilities = (piece.probabilities + line_digit.probabilities) / 2
+    return dataclasses.replace(piece, digit=int(np.argmax(probabilities)), probabilities=probabilities,
+                               read_by=BOTH_MODELS)
 
 
 def mnist_form_or_blank(ink):
