@@ -4,7 +4,9 @@ hand: each part stands between `<!-- begin: NAME -->` and `<!-- end: NAME -->`.
     accuracy      docs/model_card/runs/*.json (each a run's metrics.json)
     reading_sets  docs/results/reading_sets.json (python -m benchmarks.reading_sets --json ...)
     numbers       docs/results/numbers.json (python -m benchmarks.numbers --json ...)
-    real_photos   docs/model_card/real_photos.json (python -m benchmarks.real_photos ... --json ...)
+    real_photos   docs/model_card/real_photos.json and real_photos_aside.json (python -m
+                  benchmarks.real_photos ... --json ..., the second with --labels of the sources
+                  kept aside)
     timings       docs/results/timings.json (python -m benchmarks.timings --json ...)
     examples      what --predict prints for docs/examples/ with the shipped model, run now
 
@@ -48,15 +50,20 @@ def numbers():
 
 
 def real_photos():
+    """The real set's table, then the sources kept aside, read once, in rows of their own."""
     recorded = json.loads((RECORDED / "real_photos.json").read_text())
+    aside = json.loads((RECORDED / "real_photos_aside.json").read_text())
     columns = recorded["columns"]
     lines = [f"| {recorded['images']} images from {recorded['sources']} sources: exact, per digit | "
              + " | ".join(columns) + " |",
              "|---|" + "---|" * len(columns)]
-    for group in REAL_GROUPS:
-        images = next(iter(columns.values()))[group]["images"]
-        lines.append(f"| {group} ({images}) | " + " | ".join(
-            f"{column[group]['exact']:.3f}, {column[group]['per_digit']:.3f}" for column in columns.values()) + " |")
+    rows = [("", columns, group) for group in REAL_GROUPS]
+    rows += [(f"kept aside ({aside['sources']} sources): ", aside["columns"], group)
+             for group in next(iter(aside["columns"].values())) if not group.startswith("source: ")]
+    for label, table, group in rows:
+        images = next(iter(table.values()))[group]["images"]
+        lines.append(f"| {label}{group} ({images}) | " + " | ".join(
+            f"{table[name][group]['exact']:.3f}, {table[name][group]['per_digit']:.3f}" for name in columns) + " |")
     return lines
 
 

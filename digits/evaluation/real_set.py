@@ -8,6 +8,10 @@ themselves are not committed: most of those repositories state no licence, and t
 keeps what is fetched from other repositories out of the project's commits. A folder holding
 each image at <owner>+<name>/<path> is read from $REAL_IMAGES_DIR, else from shared/real_images
 beside the repository. Numbers are scored exactly and per digit (1 - edit distance / length).
+
+real_set_aside.csv lists, in the same columns, images from sources kept aside while the reader and
+its models were worked on: looked at only to write their truth, read once at the end of a round,
+and reported apart, to show how the reader does on sources nobody tuned it on.
 """
 
 import collections
@@ -20,6 +24,7 @@ from digits.constants import PROJECT_DIR
 from digits.reading import readings
 
 SOURCES = Path(__file__).with_name("real_set_sources.csv")
+ASIDE = Path(__file__).with_name("real_set_aside.csv")
 
 
 def real_images_dir():
