@@ -13,9 +13,8 @@ serve(). Every image goes through readings.read_image, the same reading as --pre
                         "not_a_digit_check": whether the server has a check to turn on}
 
 Bad input answers {"error": "..."}: 400 not an image, corrupt, no digit, or a check asked for
-that the server lacks; 413 over
-MAX_UPLOAD_BYTES or MAX_IMAGE_PIXELS; 404 and 405 as usual. Nothing a request sends is
-written to disk, and no request names a file on the server.
+that the server lacks; 413 over MAX_UPLOAD_BYTES or MAX_IMAGE_PIXELS; 404 and 405 as usual.
+Nothing a request sends is written to disk, and no request names a file on the server.
 """
 
 import base64
@@ -80,9 +79,9 @@ def page_json(name, digits):
 
 
 def create_app(model, checking=None):
-    """The Flask app answering for one loaded DigitModel. Its not-a-digit check, if it has one,
-    is on for requests that do not say if checking (None: if it has one); a request may turn it
-    off or on."""
+    """The Flask app answering for one loaded DigitModel. A request turns the model's not-a-digit
+    check on or off (not_a_digit=on or off); one that does not say reads with it if checking
+    (None: whenever the model has a check)."""
     checking = model.not_a_digit is not None if checking is None else checking
     readers = {True: model, False: dataclasses.replace(model, not_a_digit=None)}
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
