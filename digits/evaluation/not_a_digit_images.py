@@ -51,8 +51,7 @@ def to_form(ink):
     """A drawing's ink (floats in [0, 1], white on black, any size) in the reader's 28x28 form:
     cropped to the ink, scaled into 20 pixels and centred by mass, as form.to_mnist_form does
     for every piece it finds."""
-    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    ink = ink[form.ink_box(ink)]
     return form.to_mnist_form(ink.astype(np.float32), ink > 0.5)
 
 

@@ -22,6 +22,7 @@ from digits import errors
 from digits.constants import DEFAULT_DATA_DIR, PROJECT_DIR
 from digits.evaluation.not_a_digit_images import FONT_DIR, TRAINING_FONTS
 from digits.reading import reader, readings
+from digits.reading.form import ink_box
 
 # The twelve DejaVu text styles that ship with matplotlib.
 FONTS = [str(FONT_DIR / f"DejaVu{family}{style}.ttf") for family, styles in (
@@ -47,12 +48,6 @@ COLOUR_PAIRS = [((20, 40, 160), (255, 250, 205)), ((180, 20, 30), (235, 245, 255
 RULED_LINE_COLOUR = np.array([150, 180, 230], np.uint8)  # the light blue of a school notebook
 SQUARED_LINE_COLOUR = np.array([60, 80, 120], np.uint8)    # a squared pad's dark grid
 STAR = PROJECT_DIR / "docs" / "examples" / "star.png"   # pen-drawn (docs/examples/make_examples.py)
-
-
-def ink_box(pixels):
-    """The rows and columns the digit's ink spans, as slices."""
-    rows, columns = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
-    return slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)
 
 
 def enlarge(pixels, scale):

@@ -18,6 +18,12 @@ TARGET_STROKE = 2.9
 MAX_THICKEN_SIDE = 128      # pieces longer than this are reduced before their strokes are widened
 
 
+def ink_box(ink):
+    """The rows and columns an image's ink (its non-zero pixels) spans, as slices."""
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)
+
+
 def stroke_width(mask):
     """Estimate the stroke width of a binary drawing: twice its area over its outline length."""
     padded = np.pad(mask, 1)

@@ -23,7 +23,7 @@ import numpy as np
 from digits.constants import IMAGE_SIZE
 from digits.errors import ReaderError
 from digits.formats import fraction, percent
-from digits.reading.form import to_mnist_form
+from digits.reading.form import ink_box, to_mnist_form
 from digits.reading.line_model import LINE_PAD, line_scale, load_line_model, to_line_form
 from digits.reading.not_a_digit import load_not_a_digit_check
 from digits.reading.reader import Box, find_digits
@@ -149,12 +149,10 @@ def line_readings(model, line, line_digits):
         left = int(np.clip(np.floor((digit.left - LINE_PAD) / scale), 0, line.ink.shape[1] - 1))
         right = int(np.clip(np.ceil((digit.right - LINE_PAD) / scale), left + 1, line.ink.shape[1]))
         ink = line.ink[:, left:right]
-        rows, columns = np.nonzero(ink > 0)
-        if len(rows):
-            ink = ink[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
-            top, left = rows.min(), left + columns.min()
-        else:
-            top = 0
+        top = 0
+        if ink.any():
+            rows, columns = ink_box(ink)
+            ink, top, left = ink[rows, columns], rows.start, left + columns.start
         boxes.append(Box(line.box.x + int(left * across), line.box.y + int(top * down),
                          max(1, int(np.ceil(ink.shape[1] * across))), max(1, int(np.ceil(ink.shape[0] * down)))))
         inputs.append(mnist_form_or_blank(ink))

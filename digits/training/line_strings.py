@@ -10,6 +10,7 @@ line model (digits.reading.line_model.to_line_form). NumPy and SciPy only.
 import numpy as np
 from scipy import ndimage
 
+from digits.reading.form import ink_box
 from digits.reading.line_model import to_line_form
 
 MAX_DIGITS = 12
@@ -25,12 +26,6 @@ def held_out_split(count, seed):
     order = np.random.default_rng(seed).permutation(count)
     cut = int(round(HELD_OUT * count))
     return order[:cut], order[cut:]
-
-
-def ink_box(image):
-    """An image cropped to its ink."""
-    rows, columns = np.nonzero(image > 0.1)
-    return image[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
 
 
 def digit_lengths(rng, count):
@@ -127,7 +122,7 @@ def cluttered(canvas, rng):
 
 def compose_line(digits, rng, touching, clutter):
     """One line of the given 28x28 digits (floats in [0, 1]) in the line form."""
-    canvas = placed_digits([ink_box(image) for image in digits], rng, touching)
+    canvas = placed_digits([image[ink_box(image > 0.1)] for image in digits], rng, touching)
     rows = np.nonzero(canvas.max(axis=1) > 0.1)[0]
     canvas = restyled(canvas, rng)
     if clutter:
