@@ -61,16 +61,20 @@ def without_printed_lines(ink):
     labels = pieces_of_ink(ink.strength)
     regions = ndimage.find_objects(labels)
     height, _ = writing_height(*piece_measures(labels, ink.core, regions), regions)
-    across = without_ruled_lines(ink, height)
-    down = without_ruled_lines(Ink(across.strength.T, across.core.T), height)
+    # Where faint printed lines fill the image (a close-up of squared paper), the ink's strokes
+    # look as thin as the lines; the sure ink's are the writing's own.
+    stroke = max(stroke_width(ink.strength > 0), stroke_width(ink.core))
+    across = without_ruled_lines(ink, height, stroke)
+    down = without_ruled_lines(Ink(across.strength.T, across.core.T), height, stroke)
     return Ink(down.strength.T, down.core.T)
 
 
-def without_ruled_lines(ink, height=0):
+def without_ruled_lines(ink, height=0, stroke=None):
     """The ink with the lines of ruled paper taken out: thin ink running across most of the
-    image's width, row by row; a line far longer than the writing's height (height, 0 if not
-    known) may be bolder, as a ledger's or a form's printed lines are, for no stroke of a digit
-    runs so far. Where a stroke crosses such a line, the stroke keeps its pixels."""
+    image's width, row by row, thinner than the writing's strokes (stroke wide; measured on all
+    the ink if None); a line far longer than the writing's height (height, 0 if not known) may be
+    bolder, as a ledger's or a form's printed lines are, for no stroke of a digit runs so far.
+    Where a stroke crosses such a line, the stroke keeps its pixels."""
     mask = ink.strength > 0
     if mask.shape[1] < RULED_MIN_LENGTH:  # a digit-sized image shows no paper's lines
         return ink
@@ -82,7 +86,7 @@ def without_ruled_lines(ink, height=0):
         return ink
     labels, _ = ndimage.label(runs, structure=np.ones((3, 3)))
     # Thinner than the writing: a digit's own bar across a small image is as thick as its strokes.
-    stroke = stroke_width(mask)
+    stroke = stroke_width(mask) if stroke is None else stroke
     lines = np.zeros_like(mask)
     widest = 0
     for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
