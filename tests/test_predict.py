@@ -414,6 +414,27 @@ def test_small_round_zeros_in_a_number_are_digits_not_specks():
     assert whole >= 9
 
 
+def test_a_1_apart_from_digits_that_touch_is_a_digit_not_a_speck():
+    # "1" then "6650" touching: the 1's ink was measured against the usual piece's, here the four
+    # touching digits at once, and the 1 was dropped as a speck ("16650" read "6650"; 18 of these
+    # 20 1s were found).
+    nth, found_the_1 = user_images.nth_test_digit, 0
+    for k in range(20):
+        one, *others = [user_images.enlarge(pixels[form.ink_box(pixels)], 3)
+                        for pixels in (nth(1, k), nth(6, k), nth(6, k + 1), nth(5, k), nth(0, k))]
+        coverage = np.zeros((max(part.shape[0] for part in (one, *others)) + 60, 400), np.float32)
+        coverage[30:30 + one.shape[0], 30:30 + one.shape[1]] = one
+        left = 60 + one.shape[1]
+        for part in others:
+            region = coverage[30:30 + part.shape[0], left:left + part.shape[1]]
+            np.maximum(region, part, out=region)
+            left += part.shape[1] - 3  # overlapping its neighbour by a pixel of the digit
+        image = user_images.on_paper(coverage, (25, 25, 30), (240, 238, 232), np.random.default_rng(k))
+        found_the_1 += any(digit.box.x + digit.box.width <= 30 + one.shape[1] + 2
+                           for digit in reader.read_digits(image))
+    assert found_the_1 == 20, found_the_1
+
+
 def test_the_lines_of_squared_paper_are_not_read(default_model):
     # Small digits on a photographed page of dark squared paper (README, "Limits", until now):
     # the columns of the grid were taken for ink.

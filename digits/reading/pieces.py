@@ -123,9 +123,11 @@ def group_pieces(labels, regions, measures, height, min_side=MIN_DIGIT_SIDE):
                               labels.shape)
     # Dots, dashes and specks are small beside the writing's usual height and ink, not beside its
     # tallest or inkiest digit: a 9's long tail or a bold 8 would make every small round digit
-    # of the line a speck. Usual: what half of the height, or of the ink, is in pieces above.
+    # of the line a speck. Usual: what half of the height, or of the ink, is in pieces above;
+    # ink per digit, a piece wider than tall (digits that touch) holding a digit per height of it,
+    # or a lone 1 beside four touching digits would be a speck.
     tall = height or max((piece.height for piece in pieces), default=0)
-    inks = np.sort([piece.ink for piece in pieces])[::-1]
+    inks = np.sort([piece.ink * min(1, piece.height / max(piece.width, 1)) for piece in pieces])[::-1]
     usual_ink = inks[np.searchsorted(np.cumsum(inks), inks.sum() / 2)] if len(inks) else 0
     return in_lines([piece for piece in pieces if (
         piece.height >= MIN_HEIGHT_FRACTION * tall and piece.ink >= MIN_INK_FRACTION * usual_ink
