@@ -205,6 +205,17 @@ def test_a_piece_that_is_no_digit_is_shown_as_such_with_its_bars(checking_page, 
     assert checking_page.inner_text("#note") == "This does not look like any of the digits 0 to 9."
 
 
+def test_ink_left_out_of_every_digit_is_shown_as_a_question_mark(page, tmp_path):
+    number = tmp_path / "hairline.png"
+    user_images.hairline_among_bold_digits().save(number)
+    page.set_input_files("#file", str(number))
+    assert wait_for_answer(page) == "2?58"
+    assert page.inner_text("#note").startswith("A ? is ink on the line that was taken for no digit")
+    left_out = page.locator(".digit.not-a-digit")
+    assert page.locator(".digit").count() == 4 and left_out.count() == 1
+    assert left_out.locator("h2").inner_text().startswith("Piece 2: ink on the line")
+
+
 def test_the_switch_turns_the_not_a_digit_check_on_and_reads_again(page, tmp_path):
     # The page of a server started without --not-a-digit: the switch is there, and off.
     number = tmp_path / "2k4.png"

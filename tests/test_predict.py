@@ -414,6 +414,17 @@ def test_small_round_zeros_in_a_number_are_digits_not_specks():
     assert whole >= 9
 
 
+def test_ink_left_out_of_every_digit_is_a_question_mark_not_dropped(default_model):
+    # "2 1 5 8" written with a bold marker, the 1 a hairline: beside the others' ink it is taken
+    # for a speck, and the number read "258" without a word. Now it is a "?" in its place.
+    for index in range(5):
+        found = readings.reading_json("hairline.png", readings.read_image(
+            default_model, user_images.hairline_among_bold_digits(index)))
+        assert found["text"] == "2?58", found["text"]
+        assert [(digit["left_out"], digit["digit"] is None) for digit in found["digits"]] == [
+            (False, False), (True, True), (False, False), (False, False)]
+
+
 def test_a_1_apart_from_digits_that_touch_is_a_digit_not_a_speck():
     # "1" then "6650" touching: the 1's ink was measured against the usual piece's, here the four
     # touching digits at once, and the 1 was dropped as a speck ("16650" read "6650"; 18 of these

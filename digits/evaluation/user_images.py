@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
 
 from digits import errors
 from digits.constants import DEFAULT_DATA_DIR, PROJECT_DIR
@@ -331,6 +332,25 @@ def digits_around_a_letter():
         canvas.paste(Image.fromarray(255 - np.kron(nth_test_digit(digit), np.ones((6, 6), np.uint8))), (left, 20))
     ImageDraw.Draw(canvas).text((220, 20), "K", font=ImageFont.truetype(TRAINING_FONTS[0], 150), fill=0)
     return canvas
+
+
+def hairline_among_bold_digits(index=0):
+    """"2 1 5 8" with a bold marker but for the 1, a hairline: the 2, 5 and 8 are committed test
+    digits (the index-th of each) four times their size and thickened; dark on white paper. The
+    1 has a small share of the others' ink, as a speck has."""
+    bold = [ndimage.grey_dilation(enlarge(pixels[ink_box(pixels)], 4), size=(5, 5))
+            for pixels in (nth_test_digit(digit, index) for digit in (2, 5, 8))]
+    height = max(part.shape[0] for part in bold)
+    canvas = Image.new("L", (sum(part.shape[1] for part in bold) + 240, height + 80))
+    left = 40
+    for place, part in enumerate(bold):
+        canvas.paste(Image.fromarray(np.round(part * 255).astype(np.uint8)), (left, 40))
+        left += part.shape[1] + 40
+        if place == 0:
+            ImageDraw.Draw(canvas).line([(left + 5, 45), (left, 35 + height)], fill=255, width=3)
+            left += 40
+    return on_paper(np.asarray(canvas, np.float32) / 255, (25, 25, 30), (240, 238, 232),
+                    np.random.default_rng(index))
 
 
 def sure_digit_shares(model, forms):

@@ -134,6 +134,31 @@ def group_pieces(labels, regions, measures, height, min_side=MIN_DIGIT_SIDE):
         or piece.height >= MIN_LOOP_FRACTION * tall and has_hole(labels, piece))])
 
 
+def left_out(labels, regions, measures, height, digits):
+    """The ink that looks like writing but is in none of the digits (as group_pieces gives them,
+    for writing this tall): pieces at least MIN_HEIGHT_FRACTION of the writing's height tall and
+    at most EDGE_SPAN heights long, not solid shapes, whose middle lies within the rows of a line
+    of digits; as Pieces on that line. The reader reports them rather than drop them unseen."""
+    core_area, _ = measures
+    used = {label for digit in digits for label in digit.labels}
+    spans = {}
+    for digit in digits:
+        top, bottom = spans.get(digit.line, (digit.top, digit.bottom))
+        spans[digit.line] = min(top, digit.top), max(bottom, digit.bottom)
+    found = []
+    for label, (rows, columns) in enumerate(regions, start=1):
+        tall, long = rows.stop - rows.start, max(rows.stop - rows.start, columns.stop - columns.start)
+        if (label in used or core_area[label - 1] == 0 or not height
+                or tall < MIN_HEIGHT_FRACTION * height or long > EDGE_SPAN * height):
+            continue
+        middle = (rows.start + rows.stop) / 2
+        line = next((line for line, (top, bottom) in spans.items() if top <= middle <= bottom), None)
+        if line is not None:
+            found.append(Piece([label], core_area[label - 1], rows.start, rows.stop, columns.start,
+                               columns.stop, line))
+    return found
+
+
 def is_cut(top, bottom, left, right, shape):
     """Whether a box reaches the edge of an image of this shape."""
     return top == 0 or left == 0 or bottom == shape[0] or right == shape[1]

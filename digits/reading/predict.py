@@ -52,7 +52,7 @@ def annotated_copy(path, digits):
     line = max(2, round(max(image.size) / 250))
     for digit in digits:
         box = digit.box
-        colour = NOT_A_DIGIT_COLOUR if digit.not_a_digit else UNSURE_COLOUR if digit.unsure else SURE_COLOUR
+        colour = NOT_A_DIGIT_COLOUR if digit.unread else UNSURE_COLOUR if digit.unsure else SURE_COLOUR
         draw.rectangle((box.x, box.y, box.x + box.width - 1, box.y + box.height - 1), outline=colour,
                        width=line)
         # A third of the digit's height, but no larger than a fifteenth of the image, so that

@@ -27,7 +27,15 @@ from digits.errors import ReaderError
 from digits.reading.decode import open_image, to_levels, upright_size, working_scale
 from digits.reading.form import to_mnist_form
 from digits.reading.ink import Ink, find_ink, without_printed_lines
-from digits.reading.pieces import MIN_DIGIT_SIDE, Piece, group_pieces, piece_measures, pieces_of_ink, writing_height
+from digits.reading.pieces import (
+    MIN_DIGIT_SIDE,
+    Piece,
+    group_pieces,
+    left_out,
+    piece_measures,
+    pieces_of_ink,
+    writing_height,
+)
 
 DENOISE_ABOVE_SCALE = 0.25  # and shrunk less than this: shrinking more averages the grain away
 FINE_HEIGHT = 32            # writing shorter than this at the working size is read again, from a
@@ -49,10 +57,12 @@ class Box:
 @dataclass(frozen=True)
 class FoundDigit:
     """One digit found in an image: its 28x28 MNIST-form pixels, where it was, and on which line
-    of writing (0 for the first, top, line)."""
+    of writing (0 for the first, top, line); or, left_out, ink on a line that looks like writing
+    but was taken for no digit (too faint or thin beside the others), to be reported, not read."""
     pixels: np.ndarray
     box: Box
     line: int = 0
+    left_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,13 +79,15 @@ class FoundLine:
 class Look:
     """One look at an image: its ink at the working size, in labelled pieces (and their
     regions), how tall the writing is and which pieces are writing (see writing_height), the
-    pieces grouped into digits, and how many full-size pixels a working pixel stands for."""
+    pieces grouped into digits, the ink on their lines left out of them (pieces.left_out), and
+    how many full-size pixels a working pixel stands for."""
     ink: Ink
     labels: np.ndarray
     regions: list
     height: int
     writing: np.ndarray
     pieces: list
+    left_out: list
     scale_x: float
     scale_y: float
 
@@ -98,19 +110,20 @@ def look_at(image, size, scale):
     measures = piece_measures(labels, ink.core, regions)
     height, writing = writing_height(*measures, regions)
     pieces = group_pieces(labels, regions, measures, height, MIN_DIGIT_SIDE * scale)
-    return Look(ink, labels, regions, height, writing, pieces, size[0] / levels.shape[1],
-                size[1] / levels.shape[0])
+    return Look(ink, labels, regions, height, writing, pieces, left_out(labels, regions, measures, height, pieces),
+                size[0] / levels.shape[1], size[1] / levels.shape[0])
 
 
 def read_digits(source, max_pixels=None):
     """Find the digits in an image (a file's path, a binary file object or a Pillow image),
     line by line from the top, each line left to right; return a FoundDigit for each. Images
     over max_pixels are refused."""
-    return find_digits(source, max_pixels)[0]
+    return [digit for digit in find_digits(source, max_pixels)[0] if not digit.left_out]
 
 
 def find_digits(source, max_pixels=None):
-    """read_digits' digits, and a FoundLine for each line of writing they are in."""
+    """read_digits' digits with the ink left out of them among them (FoundDigit.left_out), in
+    reading order, and a FoundLine for each line of writing the digits are in."""
     if isinstance(source, Image.Image):
         image, size = source, upright_size(source)
     else:
@@ -138,7 +151,7 @@ def find_digits(source, max_pixels=None):
             if closer.height * closer.scale_y >= HELD_TOGETHER * look.height * look.scale_y:
                 look, offset = closer, region
     found = []
-    for piece in look.pieces:
+    for piece, left_out_ink in [(piece, False) for piece in look.pieces] + [(piece, True) for piece in look.left_out]:
         rows, columns = slice(piece.top, piece.bottom), slice(piece.left, piece.right)
         own = np.isin(look.labels[rows, columns], piece.labels)
         with contextlib.suppress(ReaderError):  # a piece of a pixel or two vanishes when scaled
@@ -146,10 +159,10 @@ def find_digits(source, max_pixels=None):
                                    own & look.ink.core[rows, columns])
             box = look.box(piece)
             found.append(FoundDigit(pixels, Box(box.x + offset.x, box.y + offset.y, box.width, box.height),
-                                    piece.line))
-    if not found:
+                                    piece.line, left_out_ink))
+    if not any(not digit.left_out for digit in found):
         raise ReaderError("no digit found: the ink is too small to be a digit")
-    return found, lines_of(look, offset)
+    return sorted(found, key=lambda digit: (digit.line, digit.box.x)), lines_of(look, offset)
 
 
 def lines_of(look, offset):

@@ -10,7 +10,9 @@ answers in the same words.
 
 The model always answers with one of 0-9; with --not-a-digit, the not-a-digit check
 (digits.reading.not_a_digit) says which pieces are no digit at all: those read as "not a digit",
-"?" within a number. A reading whose confidence is below UNSURE_BELOW is marked unsure.
+"?" within a number. Ink on a line that the reader took for no digit (reader.FoundDigit.left_out)
+is a "?" too, so that a number never loses ink unsaid. A reading whose confidence is below
+UNSURE_BELOW is marked unsure.
 """
 
 import dataclasses
@@ -34,7 +36,7 @@ from digits.reading.runtime import load_digit_model
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
 UNSURE_BELOW = json.loads(THRESHOLDS_FILE.read_text())["unsure_below"]
 RUNNERS_UP = 2
-NOT_A_DIGIT = "?"   # a piece that is no digit, within a number's text
+NOT_A_DIGIT = "?"   # a piece that is no digit, or ink left out, within a number's text
 DIGIT_MODEL, LINE_MODEL, BOTH_MODELS = "digit model", "line model", "both models"
 # A piece this many times wider than its line is tall holds more than one digit.
 WIDE_PIECE = 1.0
@@ -56,20 +58,26 @@ class DigitReading:
     pixels: np.ndarray
     line: int = 0   # which line of writing, 0 for the top one
     not_a_digit: bool = False   # the not-a-digit check's word: a letter, a doodle, a smudge
-    read_by: str = DIGIT_MODEL  # which network read it: DIGIT_MODEL or LINE_MODEL
+    read_by: str = DIGIT_MODEL  # which network read it: DIGIT_MODEL, LINE_MODEL or BOTH_MODELS
+    left_out: bool = False      # ink the reader took for no digit: reported, not read
 
     @property
     def confidence(self):
         return float(self.probabilities[self.digit])
 
     @property
+    def unread(self):
+        """Whether there is no digit to give: the not-a-digit check refused it, or it was left out."""
+        return self.not_a_digit or self.left_out
+
+    @property
     def unsure(self):
-        return not self.not_a_digit and self.confidence < UNSURE_BELOW
+        return not self.unread and self.confidence < UNSURE_BELOW
 
     @property
     def symbol(self):
         """The digit as text, or NOT_A_DIGIT."""
-        return NOT_A_DIGIT if self.not_a_digit else str(self.digit)
+        return NOT_A_DIGIT if self.unread else str(self.digit)
 
 
 def read_image(model, source, max_pixels=None):
@@ -85,7 +93,7 @@ def read_found(model, found):
     pixels = np.stack([digit.pixels for digit in found])
     all_probabilities = model.probabilities(pixels)
     return [DigitReading(int(np.argmax(probabilities)), probabilities, digit.box, digit.pixels, digit.line,
-                         bool(no))
+                         bool(no), left_out=digit.left_out)
             for digit, probabilities, no in zip(found, all_probabilities, refused_by(model, pixels))]
 
 
@@ -99,10 +107,12 @@ def by_line(model, digits, lines):
     digit (digits that touch) as the line model read the line there, if it read several digits
     there and the not-a-digit check refuses none of them; a piece where the line model read one
     digit with both networks' probabilities averaged; any other piece as the digit model read it.
-    A line of one piece (a single digit) is the digit model's alone."""
+    A line of one piece (a single digit) is the digit model's alone. Ink left out keeps its place.
+    """
     result = []
     for line in lines:
-        pieces = [digit for digit in digits if digit.line == line.line]
+        pieces = [digit for digit in digits if digit.line == line.line and not digit.left_out]
+        result += [digit for digit in digits if digit.line == line.line and digit.left_out]
         wide = [digit.box.width > WIDE_PIECE * line.box.height for digit in pieces]
         if len(pieces) < 2 and not any(wide):
             result += pieces
@@ -121,7 +131,7 @@ def by_line(model, digits, lines):
                 result.append(both_read(piece, inside[0]))
             else:
                 result.append(piece)
-    return result
+    return sorted(result, key=lambda digit: (digit.line, digit.box.x))
 
 
 def both_read(piece, line_digit):
@@ -171,11 +181,12 @@ def text_of(digits, between_lines="\n"):
 
 def reading_json(name, digits):
     """The JSON object for one image: its text (lines of writing joined by newlines, "?" for a
-    piece that is not a digit), each piece with its line (1 for the top one) and not_a_digit
-    (its digit then null), not_a_digit for the whole image when no piece is a digit, and for
-    one piece the old fields too."""
-    described = [{"digit": None if digit.not_a_digit else digit.digit,
+    piece that is not a digit or ink left out), each piece with its line (1 for the top one),
+    not_a_digit and left_out (its digit then null), not_a_digit for the whole image when no
+    piece is a digit, and for one piece the old fields too."""
+    described = [{"digit": None if digit.unread else digit.digit,
                   "not_a_digit": digit.not_a_digit,
+                  "left_out": digit.left_out,
                   "confidence": fraction(digit.confidence),
                   "unsure": digit.unsure,
                   "probabilities": [fraction(p) for p in digit.probabilities],
@@ -193,8 +204,11 @@ def reading_json(name, digits):
 
 def describe(name, digits):
     """One line for one image: the digits read (lines of writing separated by spaces), and how
-    sure the model is of each; "not a digit" for a piece the not-a-digit check refuses."""
+    sure the model is of each; "not a digit" for a piece the not-a-digit check refuses, "left
+    out" for ink the reader took for no digit."""
     def confidence(digit):
+        if digit.left_out:
+            return "(left out: ink on the line taken for no digit)"
         if digit.not_a_digit:
             return "(not a digit)"
         return f"({percent(digit.confidence)})" + (" (unsure)" if digit.unsure else "")

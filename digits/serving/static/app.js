@@ -57,12 +57,17 @@ function showPhoto(digits) {
   for (const digit of digits) {
     const [x, y, width, height] = digit.box.map((value) => value * scale);
     pen.strokeStyle = pen.fillStyle =
-      digit.not_a_digit ? NOT_A_DIGIT_COLOUR : digit.unsure ? UNSURE_COLOUR : SURE_COLOUR;
+      unread(digit) ? NOT_A_DIGIT_COLOUR : digit.unsure ? UNSURE_COLOUR : SURE_COLOUR;
     pen.strokeRect(x, y, width, height);
-    const label = digit.not_a_digit ? "?" : digit.unsure ? `${digit.digit}?` : `${digit.digit}`;
+    const label = unread(digit) ? "?" : digit.unsure ? `${digit.digit}?` : `${digit.digit}`;
     pen.fillText(label, x, y >= 18 ? y - 4 : Math.min(y + height + 16, photo.height - 2));
   }
   photo.hidden = false;
+}
+
+function unread(digit) {
+  // No digit to give: the not-a-digit check refused the piece, or the reader left its ink out.
+  return digit.not_a_digit || digit.left_out;
 }
 
 function canvasPoint(event) {
@@ -73,14 +78,16 @@ function canvasPoint(event) {
 
 function digitCard(digit, position, input, compact) {
   const card = document.createElement("div");
-  card.className = "digit" + (digit.not_a_digit ? " not-a-digit" : digit.unsure ? " unsure" : "");
+  card.className = "digit" + (unread(digit) ? " not-a-digit" : digit.unsure ? " unsure" : "");
   const title = document.createElement("h2");
-  title.textContent = digit.not_a_digit
+  title.textContent = digit.left_out
+    ? `Piece ${position + 1}: ink on the line that was taken for no digit, not read`
+    : digit.not_a_digit
     ? `Piece ${position + 1}: this does not look like a digit`
     : `Digit ${position + 1}: ${digit.digit} (${digit.percents[digit.digit]})` + (digit.unsure ? ", unsure" : "");
   if (compact) {  // the whole title on hover; on the card, what was read and how sure
     card.title = title.textContent;
-    title.textContent = digit.not_a_digit ? "?" : `${digit.digit} ${digit.percents[digit.digit]}`;
+    title.textContent = unread(digit) ? "?" : `${digit.digit} ${digit.percents[digit.digit]}`;
   }
   const seen = document.createElement("figure");
   const image = document.createElement("img");
@@ -124,16 +131,16 @@ window.addEventListener("resize", fitText);
 
 function answerDigits(reading) {
   // The answer in large type, a span per digit: an unsure digit in orange with a small ? after it
-  // (drawn by the style sheet, so the text stays the digits read), a piece that is no digit as a
-  // grey ?; lines of writing on lines of their own.
+  // (drawn by the style sheet, so the text stays the digits read), a piece that is no digit, or
+  // ink left out, as a grey ?; lines of writing on lines of their own.
   const parts = [];
   reading.digits.forEach((digit, index) => {
     if (index > 0 && digit.line !== reading.digits[index - 1].line) {
       parts.push(document.createTextNode("\n"));
     }
     const span = document.createElement("span");
-    span.textContent = digit.not_a_digit ? "?" : String(digit.digit);
-    span.className = digit.not_a_digit ? "not-a-digit" : digit.unsure ? "unsure" : "";
+    span.textContent = unread(digit) ? "?" : String(digit.digit);
+    span.className = unread(digit) ? "not-a-digit" : digit.unsure ? "unsure" : "";
     if (digit.unsure) {
       span.title = "unsure: check this digit";
     }
@@ -148,6 +155,8 @@ function showReading(reading) {
   fitText();
   note.textContent = reading.not_a_digit
     ? "This does not look like any of the digits 0 to 9."
+    : reading.digits.some((digit) => digit.left_out)
+      ? "A ? is ink on the line that was taken for no digit (too faint or thin beside the others): check it."
     : reading.digits.some((digit) => digit.not_a_digit)
       ? "A ? is a piece that does not look like a digit; the bars show what the model would read."
       : !reading.unsure ? ""
