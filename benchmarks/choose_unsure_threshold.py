@@ -58,7 +58,7 @@ def main(argv=None):
     """Cross-validate the default recipe, print the table and the threshold it gives."""
     args = parse_args(argv)
     images, labels = data.load_split(checks.check_dataset(DEFAULT_DATA_DIR, strict=False).train)
-    probabilities, _ = cross_validate(RECIPES["original"], images, labels, args.folds, args.seed)
+    probabilities, *_ = cross_validate(RECIPES["original"], images, labels, args.folds, args.seed)
     confidence, right = probabilities.max(axis=1), probabilities.argmax(axis=1) == labels.argmax(axis=1)
     letters = letter_confidences(images, labels, args.seed)
     print(f"\n{args.folds}-fold cross-validation of the original recipe inside the {len(right):,} "
