@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,8 @@ def main(argv=None):
                                     digits[learnt][digits[learnt] == 0]])
     # Each learnt digit also DISTORTED_COPIES times as the improved recipe distorts its batches:
     # as many writers again as MNIST's, for the line model to learn digits from, not writers.
-    distortion = RECIPES["improved"].distortion
+    # Other writers' styles it has from `styled` above, every 1, 7 and 0 once.
+    distortion = replace(RECIPES["improved"].distortion, styles=0)
     copies = [augmentation.distort(images[learnt], tf.constant([SEED, copy], tf.int64), distortion).numpy()
               for copy in range(DISTORTED_COPIES)]
     pool_images = np.concatenate([images[learnt], styled, *copies])[..., 0]

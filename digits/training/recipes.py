@@ -48,7 +48,7 @@ RECIPES = {
     "improved": Recipe(network="compact", epochs=90, batch_size=128, learning_rate=0.003,
                        warm_up_epochs=1,
                        distortion=Distortion(rotation_degrees=10, shift_pixels=2, zoom=0.1,
-                                             elastic_alpha=20, elastic_sigma=4),
+                                             elastic_alpha=20, elastic_sigma=4, styles=0.5),
                        validation_share=0.1, calibrate=True),
 }
 
