@@ -169,8 +169,8 @@ def main(argv=None):
             recorded = earlier["rows"]
     for name in args.variants:
         started = time.perf_counter()
-        probabilities, seconds, reading, (styled_wrong, styled_count) = cross_validate(VARIANTS[name][1], images, labels,
-                                                         args.folds, args.seed)
+        probabilities, seconds, reading, (styled_wrong, styled_count) = cross_validate(
+            VARIANTS[name][1], images, labels, args.folds, args.seed)
         right = probabilities[np.arange(len(truth)), truth]
         rows[name] = {"accuracy": float(np.mean(probabilities.argmax(axis=1) == truth)),
                       "loss": float(-np.mean(np.log(np.maximum(right, 1e-12)))),

@@ -110,8 +110,9 @@ def look_at(image, size, scale):
     measures = piece_measures(labels, ink.core, regions)
     height, writing = writing_height(*measures, regions)
     pieces = group_pieces(labels, regions, measures, height, MIN_DIGIT_SIDE * scale)
-    return Look(ink, labels, regions, height, writing, pieces, left_out(labels, regions, measures, height, pieces),
-                size[0] / levels.shape[1], size[1] / levels.shape[0])
+    left = left_out(labels, regions, measures, height, pieces)
+    return Look(ink, labels, regions, height, writing, pieces, left, size[0] / levels.shape[1],
+                size[1] / levels.shape[0])
 
 
 def read_digits(source, max_pixels=None):
@@ -151,7 +152,8 @@ def find_digits(source, max_pixels=None):
             if closer.height * closer.scale_y >= HELD_TOGETHER * look.height * look.scale_y:
                 look, offset = closer, region
     found = []
-    for piece, left_out_ink in [(piece, False) for piece in look.pieces] + [(piece, True) for piece in look.left_out]:
+    marked = [(piece, False) for piece in look.pieces] + [(piece, True) for piece in look.left_out]
+    for piece, is_left_out in marked:
         rows, columns = slice(piece.top, piece.bottom), slice(piece.left, piece.right)
         own = np.isin(look.labels[rows, columns], piece.labels)
         with contextlib.suppress(ReaderError):  # a piece of a pixel or two vanishes when scaled
@@ -159,7 +161,7 @@ def find_digits(source, max_pixels=None):
                                    own & look.ink.core[rows, columns])
             box = look.box(piece)
             found.append(FoundDigit(pixels, Box(box.x + offset.x, box.y + offset.y, box.width, box.height),
-                                    piece.line, left_out_ink))
+                                    piece.line, is_left_out))
     if not any(not digit.left_out for digit in found):
         raise ReaderError("no digit found: the ink is too small to be a digit")
     return sorted(found, key=lambda digit: (digit.line, digit.box.x)), lines_of(look, offset)
