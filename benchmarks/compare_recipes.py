@@ -105,13 +105,10 @@ def held_out_digits(images, labels, held_out, per_digit):
 def styled_digits(images, labels):
     """The 1s and 7s among images written again in other writers' styles, and the 0s marked
     (augmentation.other_writers, seed STYLED_SEED): (images, digits)."""
-    import numpy as np
-
     from digits.training import augmentation
 
-    digits = labels.argmax(axis=1)
-    styled = augmentation.other_writers(images, digits, STYLED_SEED).numpy()
-    return styled, np.concatenate([digits[(digits == 1) | (digits == 7)], digits[digits == 0]])
+    styled, digits = augmentation.other_writers(images, labels.argmax(axis=1), STYLED_SEED)
+    return styled.numpy(), digits.numpy()
 
 
 def cross_validate(recipe, images, labels, folds, seed):

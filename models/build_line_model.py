@@ -62,9 +62,8 @@ def main(argv=None):
     images, labels = data.load_split(checks.check_dataset(DEFAULT_DATA_DIR, strict=False).train, quiet=True)
     digits = np.argmax(labels, axis=1)
     held, learnt = line_strings.held_out_split(len(images), SEED)
-    styled = augmentation.other_writers(images[learnt], digits[learnt], SEED).numpy()
-    styled_digits = np.concatenate([digits[learnt][(digits[learnt] == 1) | (digits[learnt] == 7)],
-                                    digits[learnt][digits[learnt] == 0]])
+    styled, styled_digits = augmentation.other_writers(images[learnt], digits[learnt], SEED)
+    styled, styled_digits = styled.numpy(), styled_digits.numpy()
     # Each learnt digit also DISTORTED_COPIES times as the improved recipe distorts its batches:
     # as many writers again as MNIST's, for the line model to learn digits from, not writers.
     # Other writers' styles it has from `styled` above, every 1, 7 and 0 once.

@@ -60,7 +60,8 @@ def reader_forms(digit_images):
 def with_other_writers(images, labels, seed):
     """The digits (N, 28, 28, 1) and their 0s, 1s and 7s again as other writers write them
     (augmentation.other_writers; labels one-hot): (M, 28, 28) floats."""
-    styled = augmentation.other_writers(images, np.argmax(labels, axis=1), seed).numpy()
+    styled, _ = augmentation.other_writers(images, np.argmax(labels, axis=1), seed)
+    styled = styled.numpy()
     return np.concatenate([images, styled])[..., 0]
 
 

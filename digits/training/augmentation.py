@@ -143,11 +143,12 @@ def marked_zeros(images, seeds):
 def other_writers(images, digits, seed):
     """The 0s, 1s and 7s among images (N, 28, 28, 1 floats; digits (N,) ints) written again in
     the styles other writers use: every 1 flagged, footed or both and every 7 barred, as in_styles
-    writes a share of them, and every 0 marked; returns those new images only."""
+    writes a share of them, and every 0 marked; returns those new images only, and their digits."""
     seeds = tf.random.experimental.stateless_split(tf.constant([seed, 0], tf.int64), 9)
     ones_and_sevens = (digits == 1) | (digits == 7)
     styled = in_styles(images[ones_and_sevens], digits[ones_and_sevens], 1.0, seeds[:6])
-    return tf.concat([styled, marked_zeros(images[digits == 0], seeds[6:])], 0)
+    return (tf.concat([styled, marked_zeros(images[digits == 0], seeds[6:])], 0),
+            tf.concat([digits[ones_and_sevens], digits[digits == 0]], 0))
 
 
 def distort(images, seed, distortion, labels=None):
